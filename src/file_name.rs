@@ -1,0 +1,119 @@
+//! `$FILE_NAME` (type 0x30): one name of a file in one directory. A file has one per hard link,
+//! plus a separate DOS 8.3 name when Windows made one (which is not a hard link).
+//!
+//! ```text
+//! 0x00 parent directory reference  0x08 created  0x10 modified  0x18 MFT changed  0x20 accessed
+//! 0x28 allocated size  0x30 real size  0x38 file attributes  0x3C reparse tag (or EA size)
+//! 0x40 name length (UTF-16 units)  0x41 namespace  0x42 name
+//! ```
+
+use crate::attribute::utf16_name;
+use crate::error::{Error, Result};
+use crate::record::{u32_at, u64_at, FileReference};
+use serde::Serialize;
+
+/// The namespace of a `$FILE_NAME`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Namespace {
+    /// Case-sensitive, any character but NUL and `/`; what modern Windows writes for user files.
+    Posix,
+    /// A long Windows name that has a separate DOS name.
+    Win32,
+    /// An 8.3 short name; never a hard link of its own.
+    Dos,
+    /// A name valid in both Win32 and DOS, so there is no separate DOS name.
+    Win32AndDos,
+}
+
+impl Namespace {
+    pub fn from_u8(v: u8) -> Option<Namespace> {
+        Some(match v {
+            0 => Namespace::Posix,
+            1 => Namespace::Win32,
+            2 => Namespace::Dos,
+            3 => Namespace::Win32AndDos,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Namespace::Posix => "posix",
+            Namespace::Win32 => "win32",
+            Namespace::Dos => "dos",
+            Namespace::Win32AndDos => "win32_and_dos",
+        }
+    }
+    /// True for names that count as hard links (every namespace but DOS).
+    pub fn is_link(self) -> bool {
+        self != Namespace::Dos
+    }
+}
+
+/// Four FILETIMEs (100 ns ticks since 1601-01-01 UTC), as stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Times {
+    pub created: u64,
+    pub modified: u64,
+    pub mft_modified: u64,
+    pub accessed: u64,
+}
+
+impl Times {
+    pub(crate) fn parse(b: &[u8]) -> Times {
+        Times {
+            created: u64_at(b, 0).unwrap_or(0),
+            modified: u64_at(b, 8).unwrap_or(0),
+            mft_modified: u64_at(b, 16).unwrap_or(0),
+            accessed: u64_at(b, 24).unwrap_or(0),
+        }
+    }
+}
+
+/// A decoded `$FILE_NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileName {
+    pub name: String,
+    pub namespace: Namespace,
+    pub parent: FileReference,
+    pub times: Times,
+    pub allocated_size: u64,
+    pub real_size: u64,
+    pub file_attributes: u32,
+    /// The reparse tag, when the file is a reparse point (`FILE_ATTRIBUTE_REPARSE_POINT` set);
+    /// otherwise this field holds the extended-attribute size.
+    pub reparse_or_ea: u32,
+}
+
+/// `FILE_ATTRIBUTE_REPARSE_POINT` (MS-FSCC 2.6).
+pub const FILE_ATTRIBUTE_REPARSE_POINT: u32 = 0x400;
+
+impl FileName {
+    /// Parses the value of a `$FILE_NAME` attribute. `offset` locates it for errors.
+    pub fn parse(v: &[u8], offset: u64) -> Result<FileName> {
+        let err = |at: usize, m: String| Error::format("$FILE_NAME", offset + at as u64, m);
+        if v.len() < 0x42 {
+            return Err(err(0, format!("value is {} bytes, shorter than the 66-byte header", v.len())));
+        }
+        let name_len = v[0x40] as usize * 2;
+        let Some(raw) = v.get(0x42..0x42 + name_len) else {
+            return Err(err(0x40, format!("name of {} UTF-16 units runs past the {}-byte value", v[0x40], v.len())));
+        };
+        let namespace = Namespace::from_u8(v[0x41]).ok_or_else(|| err(0x41, format!("namespace {} is not 0 to 3", v[0x41])))?;
+        Ok(FileName {
+            name: utf16_name(raw),
+            namespace,
+            parent: FileReference::from_u64(u64_at(v, 0).unwrap_or(0)),
+            times: Times::parse(&v[8..0x28]),
+            allocated_size: u64_at(v, 0x28).unwrap_or(0),
+            real_size: u64_at(v, 0x30).unwrap_or(0),
+            file_attributes: u32_at(v, 0x38).unwrap_or(0),
+            reparse_or_ea: u32_at(v, 0x3C).unwrap_or(0),
+        })
+    }
+
+    /// The reparse tag this name carries, when its attributes say it is a reparse point.
+    pub fn reparse_tag(&self) -> Option<u32> {
+        (self.file_attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0).then_some(self.reparse_or_ea)
+    }
+}

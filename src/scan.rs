@@ -1,0 +1,546 @@
+//! The whole-volume scan: every record slot of the `$MFT` is read once, fixed up and decoded in
+//! parallel; extension records are merged into their base records through the base's
+//! `$ATTRIBUTE_LIST`; then every directory's path is built once, so that every hard link of every
+//! file gets its full path from the volume root.
+//!
+//! Damage stays local: a record that cannot be decoded becomes an entry in [`Scan::errors`] that
+//! names the record and byte offset, and the scan goes on.
+
+use crate::attribute::{self, Form};
+use crate::attribute_list::{self, AttributeListEntry};
+use crate::data_runs;
+use crate::error::Error;
+use crate::file_name::{FileName, Namespace};
+use crate::record::{self, FileReference, RecordHeader};
+use crate::standard_information::StandardInformation;
+use crate::volume::Volume;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Record number of the root directory.
+pub const ROOT: u64 = 5;
+/// Largest reparse buffer NTFS allows (MS-FSCC 2.1.2.2: 16 KiB); anything larger is damage.
+pub const MAX_REPARSE_SIZE: u64 = 16 * 1024;
+/// Deepest directory nesting we follow before calling a parent chain broken.
+const MAX_DEPTH: usize = 4096;
+/// The virtual directory that holds files whose parents do not lead to the root (as TSK names it).
+pub const ORPHAN_DIR: &str = "$OrphanFiles";
+
+/// A named `$DATA` stream (alternate data stream).
+#[derive(Debug, Clone, Serialize)]
+pub struct Stream {
+    pub name: String,
+    pub size: u64,
+    pub resident: bool,
+}
+
+/// One MFT record as the scan decoded it (extension records merged into their base).
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub record: u64,
+    /// Byte offset of the record inside the volume.
+    pub offset: u64,
+    pub sequence: u16,
+    pub in_use: bool,
+    pub directory: bool,
+    /// The hard link count in the record header. Windows counts a separate DOS 8.3 name here
+    /// too, so this is not the number of hard links: see [`Entry::hard_links`].
+    pub link_count: u16,
+    /// For an extension record, the base record it belongs to.
+    pub base: Option<FileReference>,
+    pub lsn: u64,
+    pub names: Vec<FileName>,
+    pub standard_information: Option<StandardInformation>,
+    /// Size of the unnamed `$DATA` stream.
+    pub data_size: Option<u64>,
+    pub allocated_size: Option<u64>,
+    pub data_resident: bool,
+    /// Named `$DATA` streams.
+    pub streams: Vec<Stream>,
+    /// The whole `$REPARSE_POINT` value, resident or not.
+    pub reparse: Option<Vec<u8>>,
+    pub reparse_resident: bool,
+    /// The base record's `$ATTRIBUTE_LIST`, when it has one.
+    pub attribute_list: Option<Vec<AttributeListEntry>>,
+    /// Extension records merged into this entry.
+    pub extensions: Vec<u64>,
+    /// Problems inside this record that did not stop it being read (with byte offsets).
+    pub problems: Vec<String>,
+}
+
+impl Entry {
+    /// The true number of hard links: every `$FILE_NAME` but DOS 8.3 names.
+    pub fn hard_links(&self) -> usize {
+        self.names.iter().filter(|n| n.namespace.is_link()).count()
+    }
+    /// The names that are hard links (not DOS 8.3 names).
+    pub fn link_names(&self) -> impl Iterator<Item = &FileName> {
+        self.names.iter().filter(|n| n.namespace.is_link())
+    }
+    /// The name Windows shows first: Win32 or Win32-and-DOS before POSIX, never DOS when
+    /// another exists.
+    pub fn primary_name(&self) -> Option<&FileName> {
+        self.names
+            .iter()
+            .find(|n| matches!(n.namespace, Namespace::Win32 | Namespace::Win32AndDos))
+            .or_else(|| self.names.iter().find(|n| n.namespace == Namespace::Posix))
+            .or_else(|| self.names.first())
+    }
+    /// The DOS 8.3 name, when the file has a separate one.
+    pub fn dos_name(&self) -> Option<&FileName> {
+        self.names.iter().find(|n| n.namespace == Namespace::Dos)
+    }
+    /// True for base records (not extension records).
+    pub fn is_base(&self) -> bool {
+        self.base.is_none()
+    }
+    /// The reparse tag, from the `$REPARSE_POINT` value.
+    pub fn reparse_tag(&self) -> Option<u32> {
+        let v = self.reparse.as_ref()?;
+        Some(u32::from_le_bytes(v.get(0..4)?.try_into().ok()?))
+    }
+    /// Our own file reference.
+    pub fn reference(&self) -> FileReference {
+        FileReference {
+            record: self.record,
+            sequence: self.sequence,
+        }
+    }
+}
+
+/// The result of a whole-volume scan.
+pub struct Scan {
+    entries: Vec<Entry>,
+    /// Position in `entries` for each record number (`u32::MAX`: no entry).
+    index: Vec<u32>,
+    /// Records that could not be decoded at all.
+    pub errors: Vec<Error>,
+    /// Number of record slots scanned.
+    pub record_slots: u64,
+    dir_paths: Vec<Option<Box<str>>>,
+    children: OnceLock<HashMap<u64, Vec<(u32, u16)>>>,
+}
+
+/// Decodes one fixed-up record into an entry. `bytes` is modified (fixups).
+fn decode_record(vol: &Volume, bytes: &mut [u8], number: u64, offset: u64) -> Result<Option<Entry>, Error> {
+    let Some(header) = record::parse_header(bytes, number, offset)? else {
+        return Ok(None);
+    };
+    Ok(Some(entry_from(vol, bytes, &header, number, offset)))
+}
+
+fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset: u64) -> Entry {
+    let mut e = Entry {
+        record: number,
+        offset,
+        sequence: h.sequence,
+        in_use: h.in_use(),
+        directory: h.is_directory(),
+        link_count: h.link_count,
+        base: h.is_extension().then_some(h.base),
+        lsn: h.lsn,
+        names: Vec::new(),
+        standard_information: None,
+        data_size: None,
+        allocated_size: None,
+        data_resident: false,
+        streams: Vec::new(),
+        reparse: None,
+        reparse_resident: false,
+        attribute_list: None,
+        extensions: Vec::new(),
+        problems: Vec::new(),
+    };
+    let cs = u64::from(vol.boot.cluster_size);
+    for a in attribute::Attributes::new(bytes, h, number, offset) {
+        let a = match a {
+            Ok(a) => a,
+            Err(err) => {
+                e.problems.push(err.to_string());
+                break;
+            }
+        };
+        let at = offset + a.offset as u64;
+        let value_at = match &a.form {
+            Form::Resident { value_offset, .. } => offset + u64::from(*value_offset),
+            Form::NonResident { .. } => at,
+        };
+        match (a.type_code, &a.form) {
+            (attribute::FILE_NAME, Form::Resident { value, .. }) => match FileName::parse(value, value_at) {
+                Ok(n) => e.names.push(n),
+                Err(err) => e.problems.push(err.to_string()),
+            },
+            (attribute::STANDARD_INFORMATION, Form::Resident { value, .. }) => match StandardInformation::parse(value, value_at) {
+                Ok(si) => e.standard_information = Some(si),
+                Err(err) => e.problems.push(err.to_string()),
+            },
+            (attribute::DATA, form) => {
+                let (size, alloc, resident, first) = match form {
+                    Form::Resident { value, .. } => (value.len() as u64, value.len() as u64, true, true),
+                    Form::NonResident {
+                        data_size,
+                        allocated_size,
+                        first_vcn,
+                        ..
+                    } => (*data_size, *allocated_size, false, *first_vcn == 0),
+                };
+                if a.name.is_empty() {
+                    if first {
+                        e.data_size = Some(size);
+                        e.allocated_size = Some(alloc);
+                        e.data_resident = resident;
+                    }
+                } else if first {
+                    e.streams.push(Stream {
+                        name: a.name.clone(),
+                        size,
+                        resident,
+                    });
+                }
+            }
+            (attribute::REPARSE_POINT, Form::Resident { value, .. }) => {
+                e.reparse = Some(value.to_vec());
+                e.reparse_resident = true;
+            }
+            (attribute::REPARSE_POINT, Form::NonResident { runs, first_vcn, data_size, .. }) => {
+                if *data_size > MAX_REPARSE_SIZE {
+                    e.problems.push(format!(
+                        "$REPARSE_POINT at byte offset {at:#x}: data size {data_size} is over the 16 KiB NTFS allows"
+                    ));
+                    continue;
+                }
+                let r = data_runs::decode(runs, *first_vcn, vol.total_clusters(), at)
+                    .and_then(|runs| vol.read_nonresident(&runs, *data_size, "$REPARSE_POINT"));
+                match r {
+                    Ok(v) => e.reparse = Some(v),
+                    Err(err) => e.problems.push(format!("$REPARSE_POINT at byte offset {at:#x}: {err}")),
+                }
+            }
+            (attribute::ATTRIBUTE_LIST, form) => {
+                let value = match form {
+                    Form::Resident { value, .. } => Ok(value.to_vec()),
+                    Form::NonResident { runs, first_vcn, data_size, .. } => data_runs::decode(runs, *first_vcn, vol.total_clusters(), at)
+                        .and_then(|runs| vol.read_nonresident(&runs, *data_size, "$ATTRIBUTE_LIST")),
+                };
+                match value {
+                    Ok(v) => {
+                        let (list, err) = attribute_list::parse(&v, value_at);
+                        if let Some(err) = err {
+                            e.problems.push(format!("record {number}: {err}"));
+                        }
+                        e.attribute_list = Some(list);
+                    }
+                    Err(err) => e.problems.push(format!("$ATTRIBUTE_LIST at byte offset {at:#x}: {err}")),
+                }
+            }
+            _ => {}
+        }
+        let _ = cs;
+    }
+    e
+}
+
+/// Records read and decoded per parallel task.
+const CHUNK_RECORDS: u64 = 2048;
+
+impl Scan {
+    /// Scans every record slot of the volume's `$MFT`.
+    pub fn new(vol: &Volume) -> Scan {
+        Scan::with_progress(vol, |_| {})
+    }
+
+    /// Like [`Scan::new`], calling `progress` with the number of records done after each chunk.
+    pub fn with_progress(vol: &Volume, progress: impl Fn(u64) + Sync) -> Scan {
+        let rs = u64::from(vol.boot.file_record_size);
+        let slots = vol.record_count();
+        let chunks = slots.div_ceil(CHUNK_RECORDS);
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let results: Vec<(Vec<Entry>, Vec<Error>)> = (0..chunks)
+            .into_par_iter()
+            .map(|c| {
+                let first = c * CHUNK_RECORDS;
+                let count = CHUNK_RECORDS.min(slots - first);
+                let mut buf = vec![0u8; (count * rs) as usize];
+                let mut entries = Vec::new();
+                let mut errors = Vec::new();
+                let whole = vol.read_mft_bytes(first * rs, &mut buf).is_ok();
+                for (i, rec) in buf.chunks_exact_mut(rs as usize).enumerate() {
+                    let n = first + i as u64;
+                    let offset = vol.record_offset(n).unwrap_or(0);
+                    if !whole {
+                        // Part of the chunk is unreadable (truncated image, extent past the
+                        // end): read record by record so that one bad record costs only itself.
+                        if let Err(e) = vol.read_mft_bytes(n * rs, rec) {
+                            errors.push(Error::record(n, offset, e));
+                            continue;
+                        }
+                    }
+                    match decode_record(vol, rec, n, offset) {
+                        Ok(Some(e)) => entries.push(e),
+                        Ok(None) => {}
+                        Err(e) => errors.push(e),
+                    }
+                }
+                let d = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
+                progress(d);
+                (entries, errors)
+            })
+            .collect();
+        let mut entries = Vec::new();
+        let mut errors = Vec::new();
+        for (e, r) in results {
+            entries.extend(e);
+            errors.extend(r);
+        }
+        let mut index = vec![u32::MAX; slots as usize];
+        for (i, e) in entries.iter().enumerate() {
+            index[e.record as usize] = i as u32;
+        }
+        let mut scan = Scan {
+            entries,
+            index,
+            errors,
+            record_slots: slots,
+            dir_paths: Vec::new(),
+            children: OnceLock::new(),
+        };
+        scan.merge_extensions();
+        scan.build_dir_paths();
+        scan
+    }
+
+    /// Every decoded record (base and extension, in use or not), in record order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Base records in use: the files and directories of the volume.
+    pub fn files(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.in_use && e.is_base())
+    }
+
+    /// The entry for record `n`.
+    pub fn entry(&self, n: u64) -> Option<&Entry> {
+        let i = *self.index.get(usize::try_from(n).ok()?)?;
+        self.entries.get(i as usize)
+    }
+
+    fn pos(&self, n: u64) -> Option<usize> {
+        let i = *self.index.get(usize::try_from(n).ok()?)?;
+        (i != u32::MAX).then_some(i as usize)
+    }
+
+    /// Moves the attributes of extension records into their base records, following each
+    /// base's `$ATTRIBUTE_LIST`.
+    fn merge_extensions(&mut self) {
+        for b in 0..self.entries.len() {
+            let Some(list) = self.entries[b].attribute_list.as_ref() else { continue };
+            let base_ref = self.entries[b].reference();
+            let mut records: Vec<u64> = list.iter().map(|l| l.record.record).filter(|&r| r != base_ref.record).collect();
+            records.sort_unstable();
+            records.dedup();
+            for r in records {
+                let Some(x) = self.pos(r) else {
+                    let msg = format!("attribute list names extension record {r}, which holds no record");
+                    self.entries[b].problems.push(msg);
+                    continue;
+                };
+                let ext = &mut self.entries[x];
+                if ext.base != Some(base_ref) {
+                    let msg = format!(
+                        "attribute list names record {r}, whose header says it belongs to {}",
+                        ext.base.map_or("no base record (it is a base record itself)".to_string(), |b| format!("record {} sequence {}", b.record, b.sequence))
+                    );
+                    self.entries[b].problems.push(msg);
+                    continue;
+                }
+                let names = std::mem::take(&mut ext.names);
+                let streams = std::mem::take(&mut ext.streams);
+                let reparse = ext.reparse.take();
+                let reparse_resident = ext.reparse_resident;
+                let si = ext.standard_information.take();
+                let data = ext.data_size.take().map(|d| (d, ext.allocated_size.take(), ext.data_resident));
+                let problems: Vec<String> = std::mem::take(&mut ext.problems);
+                let base = &mut self.entries[b];
+                base.names.extend(names);
+                base.streams.extend(streams);
+                if base.reparse.is_none() && reparse.is_some() {
+                    base.reparse = reparse;
+                    base.reparse_resident = reparse_resident;
+                }
+                if base.standard_information.is_none() {
+                    base.standard_information = si;
+                }
+                if let (None, Some((d, a, res))) = (base.data_size, data) {
+                    base.data_size = Some(d);
+                    base.allocated_size = a;
+                    base.data_resident = res;
+                }
+                base.problems.extend(problems.into_iter().map(|p| format!("extension record {r}: {p}")));
+                base.extensions.push(r);
+            }
+        }
+    }
+
+    /// The entry of the directory that `name` says is its parent, if that directory is still
+    /// the same one (sequence numbers agree).
+    fn parent_of(&self, name: &FileName) -> Option<usize> {
+        let p = self.pos(name.parent.record)?;
+        let pe = &self.entries[p];
+        (pe.directory && pe.sequence == name.parent.sequence && pe.is_base()).then_some(p)
+    }
+
+    /// Builds the path of every directory once (iteratively, so deep trees do not recurse and
+    /// parent cycles end as orphans instead of hanging).
+    fn build_dir_paths(&mut self) {
+        #[derive(Clone, Copy, PartialEq)]
+        enum State {
+            Todo,
+            Busy,
+            Done,
+        }
+        let n = self.entries.len();
+        let mut paths: Vec<Option<Box<str>>> = vec![None; n];
+        let mut state = vec![State::Todo; n];
+        let mut stack: Vec<usize> = Vec::new();
+        for start in 0..n {
+            if !self.entries[start].directory || state[start] == State::Done {
+                continue;
+            }
+            stack.clear();
+            stack.push(start);
+            while let Some(&cur) = stack.last() {
+                if state[cur] == State::Done {
+                    stack.pop();
+                    continue;
+                }
+                let e = &self.entries[cur];
+                if e.record == ROOT {
+                    paths[cur] = Some("".into());
+                    state[cur] = State::Done;
+                    stack.pop();
+                    continue;
+                }
+                let Some(name) = e.primary_name() else {
+                    paths[cur] = Some(format!("\\{ORPHAN_DIR}\\#{}", e.record).into());
+                    state[cur] = State::Done;
+                    stack.pop();
+                    continue;
+                };
+                let parent = self.parent_of(name);
+                match parent {
+                    Some(p) if state[p] == State::Done => {
+                        let prefix = paths[p].as_deref().unwrap_or("");
+                        paths[cur] = Some(format!("{prefix}\\{}", name.name).into());
+                        state[cur] = State::Done;
+                        stack.pop();
+                    }
+                    Some(p) if state[p] == State::Todo && stack.len() < MAX_DEPTH => {
+                        state[cur] = State::Busy;
+                        stack.push(p);
+                    }
+                    _ => {
+                        // No valid parent, a cycle (parent is Busy) or absurd depth: orphan.
+                        paths[cur] = Some(format!("\\{ORPHAN_DIR}\\{}", name.name).into());
+                        state[cur] = State::Done;
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        self.dir_paths = paths;
+    }
+
+    /// The path of the directory that holds `name` ("" for the root), or the orphan directory.
+    fn parent_path(&self, name: &FileName) -> String {
+        match self.parent_of(name) {
+            Some(p) => self.dir_paths.get(p).and_then(|d| d.as_deref()).unwrap_or("").to_string(),
+            None => format!("\\{ORPHAN_DIR}"),
+        }
+    }
+
+    /// The full path of one name: `\dir\file`.
+    pub fn path_of(&self, name: &FileName) -> String {
+        let mut p = self.parent_path(name);
+        p.push('\\');
+        p.push_str(&name.name);
+        p
+    }
+
+    /// The directory path of a directory entry ("\\" for the root).
+    pub fn dir_path(&self, record: u64) -> Option<String> {
+        let p = self.pos(record)?;
+        let s = self.dir_paths.get(p)?.as_deref()?;
+        Some(if s.is_empty() { "\\".to_string() } else { s.to_string() })
+    }
+
+    /// Every full path of record `n`, one per hard link (DOS names are not links), as
+    /// `fsutil hardlink list` prints them: `\dir\file`.
+    pub fn paths(&self, n: u64) -> Vec<String> {
+        let Some(e) = self.entry(n) else { return Vec::new() };
+        if e.record == ROOT {
+            return vec!["\\".to_string()];
+        }
+        let mut out: Vec<String> = e.link_names().map(|name| self.path_of(name)).collect();
+        out.dedup();
+        out
+    }
+
+    /// Children of each directory: (entry position, name index), including DOS names.
+    fn children(&self) -> &HashMap<u64, Vec<(u32, u16)>> {
+        self.children.get_or_init(|| {
+            let mut m: HashMap<u64, Vec<(u32, u16)>> = HashMap::new();
+            for (i, e) in self.entries.iter().enumerate() {
+                if !e.in_use || !e.is_base() || e.record == ROOT {
+                    continue;
+                }
+                for (j, name) in e.names.iter().enumerate() {
+                    if self.parent_of(name).is_some() {
+                        m.entry(name.parent.record).or_default().push((i as u32, j as u16));
+                    }
+                }
+            }
+            m
+        })
+    }
+
+    /// The in-use entries directly inside directory `dir`, one item per name (hard links and
+    /// DOS names both), sorted by name.
+    pub fn list_dir(&self, dir: u64) -> Vec<(&Entry, &FileName)> {
+        let mut v: Vec<(&Entry, &FileName)> = self
+            .children()
+            .get(&dir)
+            .map(|c| c.iter().map(|&(i, j)| (&self.entries[i as usize], &self.entries[i as usize].names[j as usize])).collect())
+            .unwrap_or_default();
+        v.sort_by(|a, b| a.1.name.to_uppercase().cmp(&b.1.name.to_uppercase()).then(a.1.name.cmp(&b.1.name)));
+        v
+    }
+
+    /// Finds the record of `\`- or `/`-separated `path` from the root. Components match
+    /// case-sensitively first, then case-insensitively (as Windows does for Win32 names), and DOS
+    /// 8.3 names match too. `#123` names a record directly.
+    pub fn lookup(&self, path: &str) -> Option<u64> {
+        if let Some(n) = path.strip_prefix('#') {
+            let n: u64 = n.parse().ok()?;
+            return self.entry(n).map(|e| e.record);
+        }
+        let mut cur = ROOT;
+        for comp in path.split(['\\', '/']).filter(|c| !c.is_empty() && *c != ".") {
+            cur = self.child(cur, comp)?;
+        }
+        Some(cur)
+    }
+
+    /// The record named `name` inside directory `dir`.
+    pub fn child(&self, dir: u64, name: &str) -> Option<u64> {
+        let kids = self.children().get(&dir)?;
+        let get = |&(i, j): &(u32, u16)| (&self.entries[i as usize], &self.entries[i as usize].names[j as usize]);
+        if let Some((e, _)) = kids.iter().map(get).find(|(_, n)| n.name == name) {
+            return Some(e.record);
+        }
+        let upper = name.to_uppercase();
+        kids.iter().map(get).find(|(_, n)| n.name.to_uppercase() == upper).map(|(e, _)| e.record)
+    }
+}
