@@ -12,6 +12,7 @@
 //! | [`app_exec_link`] | APPEXECLINK | public reverse engineering, see docs/reparse.md |
 //! | [`lx_symlink`] | LX_SYMLINK | public reverse engineering, see docs/reparse.md |
 //! | [`lx_special`] | AF_UNIX, LX_FIFO, LX_CHR, LX_BLK | MS-FSCC 2.1.2.1 (tags only) |
+//! | [`nfs`] | NFS (Windows NFS special files) | MS-FSCC 2.1.2.6 |
 //! | [`wof`] | WOF | WOF_EXTERNAL_INFO & co. (ntifs.h / wofapi.h) |
 //! | [`dedup`] | DEDUP | header only (ntfs-3g dedup plugin) |
 //! | [`cloud`] | CLOUD, CLOUD_1..CLOUD_F | HSM header (FileTest ReparseDataHsm.h) |
@@ -28,6 +29,7 @@ pub mod guid;
 pub mod lx_special;
 pub mod lx_symlink;
 pub mod mount_point;
+pub mod nfs;
 pub mod symlink;
 pub mod tag;
 pub mod wof;
@@ -39,6 +41,7 @@ pub use guid::{Guid, GuidData};
 pub use lx_special::LxSpecial;
 pub use lx_symlink::LxSymlink;
 pub use mount_point::MountPoint;
+pub use nfs::Nfs;
 pub use symlink::Symlink;
 pub use tag::ReparseTag;
 pub use wof::{Wof, WofProvider};
@@ -98,6 +101,8 @@ pub enum ReparseContent {
     LxChr(LxSpecial),
     /// IO_REPARSE_TAG_LX_BLK: a WSL block device.
     LxBlk(LxSpecial),
+    /// IO_REPARSE_TAG_NFS: an NFS symlink, device, FIFO or socket (MS-FSCC 2.1.2.6).
+    Nfs(Nfs),
     /// IO_REPARSE_TAG_WOF: a file backed by the Windows Overlay Filter (compact OS, WIMBoot).
     Wof(Wof),
     /// IO_REPARSE_TAG_DEDUP: a file whose data lives in the deduplication chunk store.
@@ -123,6 +128,7 @@ impl ReparseContent {
             ReparseContent::LxFifo(_) => "lx_fifo",
             ReparseContent::LxChr(_) => "lx_chr",
             ReparseContent::LxBlk(_) => "lx_blk",
+            ReparseContent::Nfs(_) => "nfs",
             ReparseContent::Wof(_) => "wof",
             ReparseContent::Dedup(_) => "dedup",
             ReparseContent::Cloud(_) => "cloud",
@@ -140,6 +146,7 @@ impl ReparseContent {
             ReparseContent::LxSymlink(l) => l.json_fields(),
             ReparseContent::AfUnix(x) | ReparseContent::LxFifo(x) => x.json_fields(false),
             ReparseContent::LxChr(x) | ReparseContent::LxBlk(x) => x.json_fields(true),
+            ReparseContent::Nfs(n) => n.json_fields(),
             ReparseContent::Wof(w) => w.json_fields(),
             ReparseContent::Dedup(d) => d.json_fields(),
             ReparseContent::Cloud(c) => c.json_fields(),
@@ -157,6 +164,7 @@ impl ReparseContent {
             ReparseContent::LxSymlink(l) => l.describe_fields(),
             ReparseContent::AfUnix(x) | ReparseContent::LxFifo(x) => x.describe_fields(false),
             ReparseContent::LxChr(x) | ReparseContent::LxBlk(x) => x.describe_fields(true),
+            ReparseContent::Nfs(n) => n.describe_fields(),
             ReparseContent::Wof(w) => w.describe_fields(),
             ReparseContent::Dedup(d) => d.describe_fields(),
             ReparseContent::Cloud(c) => c.describe_fields(),
@@ -283,6 +291,7 @@ fn decode_into(value: &[u8], point: &mut ReparsePoint) -> Result<ReparseContent,
         ReparseTag::LX_FIFO => ReparseContent::LxFifo(lx_special::decode(data)),
         ReparseTag::LX_CHR => ReparseContent::LxChr(lx_special::decode(data)),
         ReparseTag::LX_BLK => ReparseContent::LxBlk(lx_special::decode(data)),
+        ReparseTag::NFS => ReparseContent::Nfs(nfs::decode(data, base)?),
         ReparseTag::WOF => ReparseContent::Wof(wof::decode(data, base)?),
         ReparseTag::DEDUP => ReparseContent::Dedup(dedup::decode(data, base)?),
         t if t.is_cloud() => ReparseContent::Cloud(cloud::decode(data, base, &mut point.warnings)?),
@@ -304,6 +313,7 @@ fn kind_for_tag(tag: ReparseTag) -> &'static str {
         ReparseTag::LX_FIFO => "lx_fifo",
         ReparseTag::LX_CHR => "lx_chr",
         ReparseTag::LX_BLK => "lx_blk",
+        ReparseTag::NFS => "nfs",
         ReparseTag::WOF => "wof",
         ReparseTag::DEDUP => "dedup",
         t if t.is_cloud() => "cloud",
@@ -313,7 +323,7 @@ fn kind_for_tag(tag: ReparseTag) -> &'static str {
 
 impl ReparsePoint {
     /// One of `mount_point`, `volume_mount_point`, `symlink`, `app_exec_link`, `lx_symlink`,
-    /// `af_unix`, `lx_fifo`, `lx_chr`, `lx_blk`, `wof`, `dedup`, `cloud`, `guid`, `other`.
+    /// `af_unix`, `lx_fifo`, `lx_chr`, `lx_blk`, `nfs`, `wof`, `dedup`, `cloud`, `guid`, `other`.
     /// When the content could not be decoded, the kind its tag would have decoded to
     /// (`mount_point` for a broken MOUNT_POINT buffer).
     pub fn kind(&self) -> &'static str {

@@ -84,6 +84,7 @@ impl ReparseTag {
     pub const MOUNT_POINT: ReparseTag = ReparseTag(0xA000_0003);
     pub const SYMLINK: ReparseTag = ReparseTag(0xA000_000C);
     pub const DEDUP: ReparseTag = ReparseTag(0x8000_0013);
+    pub const NFS: ReparseTag = ReparseTag(0x8000_0014);
     pub const WOF: ReparseTag = ReparseTag(0x8000_0017);
     pub const CLOUD: ReparseTag = ReparseTag(0x9000_001A);
     pub const APPEXECLINK: ReparseTag = ReparseTag(0x8000_001B);

@@ -188,6 +188,13 @@ fn guid_point() -> Vec<u8> {
     v
 }
 
+/// An NFS client symlink: InodeType NFS_SPECFILE_LNK, then the UTF-16 target.
+fn nfs_link() -> Vec<u8> {
+    let mut d = 0x0000_0000_014B_4E4Cu64.to_le_bytes().to_vec();
+    d.extend_from_slice(&utf16("../f0"));
+    value(0x8000_0014, &d)
+}
+
 fn all_valid() -> Vec<Vec<u8>> {
     vec![
         mklink_relative(),
@@ -206,7 +213,12 @@ fn all_valid() -> Vec<Vec<u8>> {
         cloud_uncompressed(),
         cloud_compressed(),
         guid_point(),
-        value(0x8000_0014, &[1, 2, 3]),
+        nfs_link(),
+        value(
+            0x8000_0014,
+            &[0x43, 0x48, 0x52, 0, 0, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0],
+        ),
+        value(0x8000_0012, &[1, 2, 3]),
     ]
 }
 
@@ -636,9 +648,10 @@ fn guid_buffer() {
 
 #[test]
 fn unknown_and_undecoded_microsoft_tags_are_other() {
-    let p = decode(&value(0x8000_0014, &[1, 2, 3]));
+    let p = decode(&value(0x8000_0012, &[1, 2, 3]));
     assert_eq!(p.kind(), "other");
     assert_eq!(p.content, Ok(ReparseContent::Other(vec![1, 2, 3])));
+    assert!(p.describe().contains("Tag value: DFSR\n"));
     let p = decode(&value(0x8FFF_0077, &[]));
     assert_eq!(p.kind(), "other");
     assert!(p.tag.name().is_none());
@@ -726,4 +739,36 @@ fn never_panics_on_random_buffers() {
         }
         exercise(&v);
     }
+}
+
+// ----- NFS (MS-FSCC 2.1.2.6) --------------------------------------------------------------
+
+#[test]
+fn nfs_special_files() {
+    let p = decode(&nfs_link());
+    assert_eq!(p.kind(), "nfs");
+    let j = serde_json::to_value(&p).unwrap();
+    assert_eq!(j["nfs_type"], "symlink");
+    assert_eq!(j["nfs_link"], "../f0");
+    assert!(j.get("target").is_none());
+    let p = decode(&value(
+        0x8000_0014,
+        &[0x43, 0x48, 0x52, 0, 0, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0],
+    ));
+    let Ok(ReparseContent::Nfs(n)) = &p.content else {
+        panic!()
+    };
+    assert_eq!((n.file_type(), n.major, n.minor), ("chr", Some(8), Some(1)));
+    let e = err(&value(
+        0x8000_0014,
+        &[0x43, 0x48, 0x52, 0, 0, 0, 0, 0, 8, 0, 0, 0],
+    ));
+    assert_eq!((e.field, e.offset), ("Minor", 20));
+    let e = err(&value(0x8000_0014, &[0x4C, 0x4E, 0x4B, 1]));
+    assert_eq!((e.field, e.offset), ("InodeType", 8));
+    let mut v = nfs_link();
+    v.push(0);
+    v[4] += 1;
+    let e = err(&v);
+    assert_eq!((e.field, e.offset), ("DataBuffer", 16));
 }
