@@ -386,7 +386,10 @@ impl ReparsePoint {
             fields.push(("Warning".to_string(), warning.clone()));
         }
         for (label, value) in fields {
-            let _ = writeln!(out, "{:<21}{value}", format!("{label}:"));
+            // Values start in column 21 as in fsutil; longer labels get one space.
+            let label = format!("{label}:");
+            let pad = 21usize.saturating_sub(label.len()).max(1);
+            let _ = writeln!(out, "{label}{:pad$}{value}", "");
         }
         let data = self.data();
         if !data.is_empty() {
