@@ -117,3 +117,50 @@ impl FileName {
         (self.file_attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0).then_some(self.reparse_or_ea)
     }
 }
+
+/// Formats a FILETIME (100 ns ticks since 1601-01-01 UTC) as ISO 8601 UTC with all seven
+/// fractional digits, e.g. `2026-12-03T13:27:59.8541889Z`. Zero prints as an empty string.
+pub fn filetime_iso(ft: u64) -> String {
+    if ft == 0 {
+        return String::new();
+    }
+    let secs = ft / 10_000_000;
+    let frac = ft % 10_000_000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// Unix seconds of a FILETIME (may be negative before 1970), for bodyfile output.
+pub fn filetime_unix(ft: u64) -> i64 {
+    (ft / 10_000_000) as i64 - 11_644_473_600
+}
+
+/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, days since 1970-01-01).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filetime_formats() {
+        // 2026-12-03 13:27:59.8541889 UTC, as istat printed it for a fixture file.
+        assert_eq!(filetime_iso(134_407_780_798_541_889), "2026-12-03T13:27:59.8541889Z");
+        assert_eq!(filetime_iso(116_444_736_000_000_000), "1970-01-01T00:00:00.0000000Z");
+        assert_eq!(filetime_unix(116_444_736_000_000_000), 0);
+        assert_eq!(filetime_iso(0), "");
+    }
+}

@@ -96,6 +96,11 @@ impl Entry {
     pub fn is_base(&self) -> bool {
         self.base.is_none()
     }
+    /// True for a base record not in use that still holds a file's attributes (a deleted
+    /// file), as opposed to a slot that was formatted but never used.
+    pub fn is_deleted_file(&self) -> bool {
+        !self.in_use && self.is_base() && !self.names.is_empty()
+    }
     /// The reparse tag, from the `$REPARSE_POINT` value.
     pub fn reparse_tag(&self) -> Option<u32> {
         let v = self.reparse.as_ref()?;
@@ -542,5 +547,61 @@ impl Scan {
         }
         let upper = name.to_uppercase();
         kids.iter().map(get).find(|(_, n)| n.name.to_uppercase() == upper).map(|(e, _)| e.record)
+    }
+}
+
+/// Counts over a scan, for `info`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Record slots in the `$MFT`.
+    pub record_slots: u64,
+    /// Slots holding a valid FILE record (in use or not).
+    pub valid_records: u64,
+    /// Base records in use.
+    pub in_use: u64,
+    pub files: u64,
+    pub directories: u64,
+    /// Extension records (in use).
+    pub extension_records: u64,
+    /// Base records not in use that still hold a record.
+    pub deleted: u64,
+    /// Files with more than one hard link.
+    pub hard_linked_files: u64,
+    pub reparse_points: u64,
+    /// Records that could not be decoded.
+    pub damaged_records: u64,
+}
+
+impl Scan {
+    /// Counts files, directories, links and reparse points.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            record_slots: self.record_slots,
+            valid_records: self.entries.len() as u64,
+            damaged_records: self.errors.len() as u64,
+            ..Summary::default()
+        };
+        for e in &self.entries {
+            match (e.in_use, e.is_base()) {
+                (true, true) => {
+                    s.in_use += 1;
+                    if e.directory {
+                        s.directories += 1;
+                    } else {
+                        s.files += 1;
+                    }
+                    if e.hard_links() > 1 {
+                        s.hard_linked_files += 1;
+                    }
+                    if e.reparse.is_some() {
+                        s.reparse_points += 1;
+                    }
+                }
+                (true, false) => s.extension_records += 1,
+                (false, true) if e.is_deleted_file() => s.deleted += 1,
+                (false, _) => {}
+            }
+        }
+        s
     }
 }

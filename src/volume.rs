@@ -253,3 +253,18 @@ pub fn map_position(runs: &[Run], pos: u64, cs: u64) -> Option<(u64, u64)> {
     let lcn = r.lcn?;
     Some((lcn.checked_mul(cs)?.checked_add(within)?, r.length.checked_mul(cs)? - within))
 }
+
+/// A source opened through its container and partition table, with its NTFS volume.
+pub struct Opened {
+    pub container: crate::container::Opened,
+    pub volume: Volume,
+}
+
+impl Opened {
+    /// Opens `path` (image, VHD, VHDX, disk or block device) and the NTFS volume in it.
+    pub fn open(path: &std::path::Path, opts: &crate::container::OpenOptions) -> Result<Opened> {
+        let container = crate::container::open(path, opts)?;
+        let volume = Volume::open(container.volume.clone())?;
+        Ok(Opened { container, volume })
+    }
+}

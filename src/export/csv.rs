@@ -1,0 +1,11 @@
+//! CSV export: one row per hard link (TODO: columns).
+
+use super::Selection;
+use crate::resolve::Resolver;
+use crate::scan::Scan;
+use std::io::{self, Write};
+
+/// Writes the CSV.
+pub fn write(_w: &mut impl Write, _scan: &Scan, _resolver: &Resolver<'_>, _sel: Selection) -> io::Result<()> {
+    Err(io::Error::other("CSV export is not written yet"))
+}

@@ -1,0 +1,48 @@
+//! Writers for pipelines: one JSON object per record ([`json`]), CSV rows per hard link
+//! ([`csv`]), and TSK bodyfile lines ([`bodyfile`]). Every writer takes the same [`Record`] view,
+//! so the formats cannot disagree about a fact.
+
+pub mod bodyfile;
+pub mod csv;
+pub mod json;
+
+use crate::reparse::{self, ReparsePoint};
+use crate::resolve::{Resolution, Resolver};
+use crate::scan::{Entry, Scan};
+
+/// Everything the exporters say about one record, computed once.
+pub struct Record<'a> {
+    pub entry: &'a Entry,
+    /// One path per hard link.
+    pub paths: Vec<String>,
+    pub reparse: Option<ReparsePoint>,
+    pub target: Option<Resolution>,
+}
+
+impl<'a> Record<'a> {
+    /// Gathers paths, decoded reparse data and the link's resolution for `entry`.
+    pub fn new(scan: &'a Scan, resolver: &Resolver<'_>, entry: &'a Entry) -> Self {
+        let reparse = entry.reparse.as_deref().map(reparse::decode);
+        let target = if reparse.is_some() { resolver.resolve(entry.record) } else { None };
+        Record {
+            entry,
+            paths: scan.paths(entry.record),
+            reparse,
+            target,
+        }
+    }
+}
+
+/// Which records an export covers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Selection {
+    /// Include records not in use that still hold a valid record.
+    pub deleted: bool,
+}
+
+impl Selection {
+    /// True when `e` is exported: base records in use, plus deleted ones when asked.
+    pub fn wants(&self, e: &Entry) -> bool {
+        e.is_base() && (e.in_use || (self.deleted && e.is_deleted_file()))
+    }
+}
