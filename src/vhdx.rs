@@ -412,7 +412,12 @@ impl Vhdx {
                     format!("differencing chain deeper than {MAX_CHAIN} disks (a loop?)"),
                 ));
             }
-            let (p, p_path) = find_parent(path, &meta.parent_locator, depth)?;
+            let (p, p_path) = find_parent(
+                path,
+                &meta.parent_locator,
+                meta.parent_locator_offset,
+                depth,
+            )?;
             if p.info.virtual_size != meta.virtual_size {
                 warnings.push(format!(
                     "VHDX parent {} is {} bytes, the child {} bytes",
@@ -640,6 +645,7 @@ struct Metadata {
     physical_sector_size: u32,
     page83: Option<[u8; 16]>,
     parent_locator: Vec<(String, String)>,
+    parent_locator_offset: u64,
 }
 
 fn parse_metadata(file: &dyn ReadAt, r: &Region) -> Result<Metadata> {
@@ -757,9 +763,11 @@ fn parse_metadata(file: &dyn ReadAt, r: &Region) -> Result<Metadata> {
         .map(|(_, d, _)| bytes16(d, 0));
     let has_parent = flags & 2 != 0;
     let mut parent_locator = Vec::new();
+    let mut parent_locator_offset = 0;
     if has_parent {
         let (pl, pl_off) = need(PARENT_LOCATOR, "Parent Locator", 20)?;
         parent_locator = parse_parent_locator(pl, pl_off)?;
+        parent_locator_offset = pl_off;
     }
     Ok(Metadata {
         block_size,
@@ -770,6 +778,7 @@ fn parse_metadata(file: &dyn ReadAt, r: &Region) -> Result<Metadata> {
         physical_sector_size,
         page83,
         parent_locator,
+        parent_locator_offset,
     })
 }
 
@@ -810,7 +819,12 @@ fn norm_guid(s: &str) -> String {
         .to_ascii_uppercase()
 }
 
-fn find_parent(child: &Path, locator: &[(String, String)], depth: u32) -> Result<(Vhdx, PathBuf)> {
+fn find_parent(
+    child: &Path,
+    locator: &[(String, String)],
+    locator_off: u64,
+    depth: u32,
+) -> Result<(Vhdx, PathBuf)> {
     let dir = base_dir(child);
     let value = |k: &str| {
         locator
@@ -858,7 +872,7 @@ fn find_parent(child: &Path, locator: &[(String, String)], depth: u32) -> Result
     if !mismatches.is_empty() {
         return Err(Error::Format {
             structure: "VHDX parent locator",
-            offset: 0,
+            offset: locator_off,
             message: format!(
                 "the parent must have DataWriteGuid {want} but {}",
                 mismatches.join("; ")
@@ -1061,6 +1075,17 @@ fn replay_log(file: Source, h: &Header, header_off: u64) -> Result<(Source, usiz
     // Best (head sequence number, tail slot, head slot).
     let mut best: Option<(u64, u64, u64)> = None;
     for head in entries.iter().flatten() {
+        // Only an entry that no valid entry with the next sequence number follows can be a head.
+        // (Entries that continue a chain are skipped, so the walks below stay linear in the log
+        // size even for a hostile log.)
+        let next = ((head.pos + head.len) % log_len) / 4096;
+        let continued = entries
+            .get(next as usize)
+            .and_then(|e| e.as_ref())
+            .is_some_and(|e| e.pos != head.pos && Some(e.seq) == head.seq.checked_add(1));
+        if continued {
+            continue;
+        }
         let tail_slot = head.tail / 4096;
         // Walk from the tail to the head.
         let mut slot = tail_slot;
