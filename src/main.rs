@@ -485,7 +485,7 @@ fn links(src: &SourceArgs, format: LinksFormat) -> AppResult {
     let o = open(src)?;
     let s = scan(&o);
     let resolver = Resolver::new(&s, drive(src)?);
-    let report = ntfs_inspect::resolve::LinkReport::new(&s, &resolver);
+    let report = ntfs_inspect::resolve::LinkReport::new(&o.volume, &s, &resolver);
     let mut w = stdout();
     match format {
         LinksFormat::Json => {
@@ -530,6 +530,15 @@ fn links(src: &SourceArgs, format: LinksFormat) -> AppResult {
                 if let Some(e) = &r.error {
                     writeln!(w, "  error:  {e}")?;
                 }
+            }
+            match (&report.reparse_index_entries, &report.reparse_index_error) {
+                (Some(n), _) => writeln!(w, "\n$Extend\\$Reparse:$R: {n} entries")?,
+                (None, Some(e)) => writeln!(w, "\n$Extend\\$Reparse:$R unreadable: {e}")?,
+                (None, None) => writeln!(w, "\n$Extend\\$Reparse:$R: not present")?,
+            }
+            writeln!(w, "Disagreements between $R, $REPARSE_POINT and $FILE_NAME tags: {}", report.disagreements.len())?;
+            for d in &report.disagreements {
+                writeln!(w, "  #{}: {}", d.record, d.message)?;
             }
         }
     }

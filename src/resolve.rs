@@ -364,11 +364,17 @@ pub struct ReparseLink {
 pub struct LinkReport {
     pub hard_links: Vec<HardLinkedFile>,
     pub reparse_points: Vec<ReparseLink>,
+    /// Entries in `$Extend\$Reparse:$R` (None when the volume has none or it is unreadable).
+    pub reparse_index_entries: Option<usize>,
+    /// Where `$R`, `$REPARSE_POINT` and the `$FILE_NAME` tags disagree.
+    pub disagreements: Vec<crate::index::Disagreement>,
+    /// Why `$R` could not be read, if it could not.
+    pub reparse_index_error: Option<String>,
 }
 
 impl LinkReport {
     /// Collects the report from a scan (in-use base records only).
-    pub fn new(scan: &Scan, resolver: &Resolver<'_>) -> LinkReport {
+    pub fn new(vol: &crate::volume::Volume, scan: &Scan, resolver: &Resolver<'_>) -> LinkReport {
         let mut hard_links = Vec::new();
         let mut reparse_points = Vec::new();
         for e in scan.files() {
@@ -410,6 +416,16 @@ impl LinkReport {
                 });
             }
         }
-        LinkReport { hard_links, reparse_points }
+        let (index, reparse_index_error) = match crate::index::reparse_index(vol, scan) {
+            Ok(i) => (i, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        LinkReport {
+            hard_links,
+            reparse_points,
+            reparse_index_entries: index.as_ref().map(Vec::len),
+            disagreements: crate::index::cross_check(scan, index.as_deref()),
+            reparse_index_error,
+        }
     }
 }

@@ -187,7 +187,7 @@ impl Volume {
     pub fn read_nonresident(&self, runs: &[Run], data_size: u64, what: &'static str) -> Result<Vec<u8>> {
         let cs = u64::from(self.boot.cluster_size);
         let covered = data_runs::total_length(runs).saturating_mul(cs);
-        if data_size > MAX_VALUE_IN_MEMORY || data_size > covered.max(0) {
+        if data_size > MAX_VALUE_IN_MEMORY || data_size > covered {
             return Err(Error::format(
                 what,
                 0,
