@@ -764,3 +764,157 @@ fn vhdx_log_replay_matches_qemu() {
     assert_same(o.disk.as_ref(), &out, "VHDX after log replay");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---- differencing VHDX, built by hand -------------------------------------------------------
+
+fn guid_text(g: &[u8]) -> String {
+    format!(
+        "{:08X}-{:04X}-{:04X}-{}-{}",
+        u32::from_le_bytes(g[0..4].try_into().unwrap()),
+        u16::from_le_bytes(g[4..6].try_into().unwrap()),
+        u16::from_le_bytes(g[6..8].try_into().unwrap()),
+        g[8..10]
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<String>(),
+        g[10..16]
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<String>()
+    )
+}
+
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+}
+
+/// Turns a copy of a qemu-made dynamic VHDX (1 MiB blocks) into a differencing child of it:
+/// HasParent set, a parent locator (parent_linkage = the parent's DataWriteGuid, relative_path),
+/// a sector bitmap block for chunk 0; block 0 PARTIALLY_PRESENT with only sectors 2..=9 in the
+/// child (0xC1; the rest of the child's block is 0xEE and must not be read), block 1
+/// NOT_PRESENT (parent), block 3 ZERO.
+fn make_vhdx_child(parent: &[u8], parent_name: &str) -> Vec<u8> {
+    let mut c = parent.to_vec();
+    let (h1, h2) = (64 * 1024, 128 * 1024);
+    let cur = if le_u64(&c, h2 + 8) > le_u64(&c, h1 + 8) {
+        h2
+    } else {
+        h1
+    };
+    let linkage = format!("{{{}}}", guid_text(&c[cur + 32..cur + 48]));
+    let rt = 192 * 1024;
+    let count = u32::from_le_bytes(c[rt + 8..rt + 12].try_into().unwrap()) as usize;
+    let (mut bat, mut meta, mut meta_len) = (0, 0, 0);
+    for i in 0..count {
+        let e = rt + 16 + 32 * i;
+        let g = guid_text(&c[e..e + 16]);
+        let off = le_u64(&c, e + 16) as usize;
+        if g == "2DC27766-F623-4200-9D64-115E9BFD4A08" {
+            bat = off;
+        } else if g == "8B7CA206-4790-4B9A-B8FE-575F050F886E" {
+            meta = off;
+            meta_len = u32::from_le_bytes(c[e + 24..e + 28].try_into().unwrap()) as usize;
+        }
+    }
+    assert!(bat > 0 && meta > 0);
+    let n = u16::from_le_bytes(c[meta + 10..meta + 12].try_into().unwrap()) as usize;
+    let mut end = 64 * 1024;
+    for i in 0..n {
+        let e = meta + 32 + 32 * i;
+        let off = u32::from_le_bytes(c[e + 16..e + 20].try_into().unwrap()) as usize;
+        let len = u32::from_le_bytes(c[e + 20..e + 24].try_into().unwrap()) as usize;
+        end = end.max(off + len);
+        if guid_text(&c[e..e + 16]) == "CAA16737-FA36-4D43-B3B6-33F0AA44E76B" {
+            c[meta + off + 4] |= 2; // HasParent
+        }
+    }
+    // The parent locator item.
+    let item_off = end.div_ceil(8) * 8;
+    let keys = [
+        ("parent_linkage", linkage.as_str()),
+        ("relative_path", &format!(".\\{parent_name}")),
+    ];
+    let mut item = vec![0u8; 20 + 12 * keys.len()];
+    item[0..16].copy_from_slice(&guid("B04AEFB7-D19E-4A81-B789-25B8E9445913"));
+    item[18..20].copy_from_slice(&(keys.len() as u16).to_le_bytes());
+    for (i, (k, v)) in keys.iter().enumerate() {
+        let (k, v) = (utf16(k), utf16(v));
+        let e = 20 + 12 * i;
+        let ko = item.len() as u32;
+        item.extend_from_slice(&k);
+        let vo = item.len() as u32;
+        item.extend_from_slice(&v);
+        item[e..e + 4].copy_from_slice(&ko.to_le_bytes());
+        item[e + 4..e + 8].copy_from_slice(&vo.to_le_bytes());
+        item[e + 8..e + 10].copy_from_slice(&(k.len() as u16).to_le_bytes());
+        item[e + 10..e + 12].copy_from_slice(&(v.len() as u16).to_le_bytes());
+    }
+    assert!(item_off + item.len() <= meta_len);
+    c[meta + item_off..meta + item_off + item.len()].copy_from_slice(&item);
+    let e = meta + 32 + 32 * n;
+    c[e..e + 16].copy_from_slice(&guid("A8D35F2D-B30B-454D-ABF7-D3D84834AB0C"));
+    c[e + 16..e + 20].copy_from_slice(&(item_off as u32).to_le_bytes());
+    c[e + 20..e + 24].copy_from_slice(&(item.len() as u32).to_le_bytes());
+    c[e + 24..e + 28].copy_from_slice(&4u32.to_le_bytes());
+    c[meta + 10..meta + 12].copy_from_slice(&((n + 1) as u16).to_le_bytes());
+    // Sector bitmap block for chunk 0 (BAT index = chunk ratio = 2^23 * 512 / 1 MiB = 4096).
+    c.resize(c.len().div_ceil(MIB) * MIB, 0);
+    let sb = c.len();
+    c.resize(sb + MIB, 0);
+    for s in 2..=9usize {
+        c[sb + s / 8] |= 1 << (s % 8);
+    }
+    let bat_entry = |c: &mut Vec<u8>, i: usize, v: u64| {
+        c[bat + 8 * i..bat + 8 * i + 8].copy_from_slice(&v.to_le_bytes())
+    };
+    bat_entry(&mut c, 4096, sb as u64 | 6);
+    let b0 = le_u64(&c, bat);
+    assert_eq!(b0 & 7, 6, "qemu allocated block 0");
+    let data = ((b0 >> 20) << 20) as usize;
+    c[data..data + MIB].fill(0xEE);
+    c[data + 2 * 512..data + 10 * 512].fill(0xC1);
+    bat_entry(&mut c, 0, (b0 & !7) | 7);
+    bat_entry(&mut c, 1, 0);
+    bat_entry(&mut c, 3, 2);
+    c
+}
+
+#[test]
+fn differencing_vhdx_reads_through_to_parent() {
+    let Some(qemu) = qemu_img() else { return };
+    let dir = tmpdir("diff-vhdx");
+    let src = dir.join("disk.raw");
+    std::fs::write(&src, raw_disk()).unwrap();
+    let parent = dir.join("parent.vhdx");
+    run(Command::new(qemu)
+        .args(["convert", "-f", "raw", "-O", "vhdx", "-o", "block_size=1M"])
+        .arg(&src)
+        .arg(&parent));
+    let parent_raw = dir.join("parent.raw");
+    to_raw(qemu, "vhdx", &parent, &parent_raw);
+    let child_bytes = make_vhdx_child(&std::fs::read(&parent).unwrap(), "parent.vhdx");
+    let child = dir.join("child.vhdx");
+    std::fs::write(&child, &child_bytes).unwrap();
+
+    let o = container::open(&child, &OpenOptions::default()).unwrap();
+    eprintln!("child: {}", o.container.description);
+    assert_eq!(o.container.kind, ContainerKind::VhdxDifferencing);
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+    let mut expected = std::fs::read(&parent_raw).unwrap();
+    expected[2 * 512..10 * 512].fill(0xC1);
+    expected[3 * MIB..4 * MIB].fill(0);
+    let exp = dir.join("expected.raw");
+    std::fs::write(&exp, &expected).unwrap();
+    assert_same(o.disk.as_ref(), &exp, "differencing VHDX");
+
+    // Without its parent: a clear error.
+    let sub = dir.join("alone");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("child.vhdx"), &child_bytes).unwrap();
+    let e = container::open(&sub.join("child.vhdx"), &OpenOptions::default())
+        .err()
+        .unwrap();
+    assert!(matches!(e, Error::NotFound(_)), "{e}");
+    assert!(e.to_string().contains("parent.vhdx"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
