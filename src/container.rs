@@ -338,7 +338,12 @@ fn find_volume(
             .and_then(|(_, ps)| ps.iter().find(|p| p.start == offset).cloned());
         return Ok((table, partition, offset));
     }
-    if opts.partition.is_none() && has_ntfs_oem_id(disk.as_ref(), 0) {
+    if has_ntfs_oem_id(disk.as_ref(), 0) {
+        if let Some(n) = opts.partition {
+            return Err(Error::Usage(format!(
+                "--partition {n}: the disk has no partition table, it is itself an NTFS volume (byte 3 is \"NTFS    \")"
+            )));
+        }
         return Ok((None, None, 0));
     }
     let table = read_partition_table(disk.as_ref(), warnings)?;
@@ -553,6 +558,22 @@ mod tests {
         assert_eq!(o.container.kind, ContainerKind::Raw);
         assert_eq!(o.volume_offset, 0);
         assert!(o.partition_table.is_none());
+    }
+
+    #[test]
+    fn partition_on_a_bare_volume_is_usage() {
+        let mut v = vec![0u8; 4096];
+        v[3..11].copy_from_slice(b"NTFS    ");
+        v[510] = 0x55;
+        v[511] = 0xAA;
+        let opts = OpenOptions {
+            partition: Some(1),
+            offset: None,
+        };
+        let e = open_source(Arc::new(MemSource(v)), Path::new("x.raw"), &opts)
+            .err()
+            .unwrap();
+        assert!(matches!(e, Error::Usage(_)), "{e}");
     }
 
     #[test]

@@ -595,6 +595,15 @@ impl ReadAt for Vhd {
         }
         Ok(())
     }
+
+    /// A fixed disk is its file's first Current Size bytes: the mapped file, when there is one.
+    fn as_slice(&self) -> Option<&[u8]> {
+        if self.info.disk_type != DiskType::Fixed {
+            return None;
+        }
+        let len = usize::try_from(self.info.current_size).ok()?;
+        self.file.as_slice()?.get(..len)
+    }
 }
 
 /// Writes a valid checksum into a footer or dynamic header (tests only; the library never
@@ -742,6 +751,7 @@ mod tests {
         v.read_at(256, &mut b).unwrap();
         assert_eq!(b, [0, 1, 2]);
         assert!(v.read_at(4095, &mut b).is_err());
+        assert_eq!(v.as_slice().map(|s| s.len()), Some(4096));
     }
 
     #[test]
