@@ -975,6 +975,7 @@ fn parse_entry(
     log_len: u64,
     pos: u64,
     log_guid: &[u8; 16],
+    budget: &mut u64,
 ) -> Option<LogEntry> {
     let hdr = read_log(file, log_off, log_len, pos, 4096).ok()?;
     if hdr.get(0..4) != Some(b"loge".as_slice()) {
@@ -991,6 +992,13 @@ fn parse_entry(
     if tail % 4096 != 0 || tail >= log_len {
         return None;
     }
+    // Reading whole entries at every slot could read the log once per slot; a hostile log is
+    // stopped by a budget of a few times the log's size (a real log reads each entry once).
+    if *budget < len {
+        *budget = 0;
+        return None;
+    }
+    *budget -= len;
     let seq = le64(&hdr, 16);
     let count = u64::from(le32(&hdr, 24));
     let desc_bytes = (64 + 32 * count).div_ceil(4096) * 4096;
@@ -1063,6 +1071,7 @@ fn replay_log(file: Source, h: &Header, header_off: u64) -> Result<(Source, usiz
     check_range("VHDX log", log_off, log_len, file.len())?;
     let slots = log_len / 4096;
     let mut entries: Vec<Option<LogEntry>> = Vec::new();
+    let mut budget = log_len.saturating_mul(4).saturating_add(1);
     for i in 0..slots {
         entries.push(parse_entry(
             file.as_ref(),
@@ -1070,7 +1079,15 @@ fn replay_log(file: Source, h: &Header, header_off: u64) -> Result<(Source, usiz
             log_len,
             i * 4096,
             &h.log_guid,
+            &mut budget,
         ));
+        if budget == 0 {
+            return Err(Error::format(
+                "VHDX log",
+                log_off,
+                "the log needs replaying, but it holds too many overlapping entry headers to scan (damaged or crafted)",
+            ));
+        }
     }
     // Best (head sequence number, tail slot, head slot).
     let mut best: Option<(u64, u64, u64)> = None;
