@@ -129,6 +129,21 @@ pub struct Opened {
     pub warnings: Vec<String>,
 }
 
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("path", &self.path)
+            .field("container", &self.container)
+            .field("partition_table", &self.partition_table)
+            .field("partition", &self.partition)
+            .field("volume_offset", &self.volume_offset)
+            .field("disk_len", &self.disk.len())
+            .field("volume_len", &self.volume.len())
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
 /// Opens `path` read-only and finds the NTFS volume in it.
 pub fn open(path: &Path, opts: &OpenOptions) -> Result<Opened> {
     let file: Source = Arc::new(FileSource::open(path)?);
@@ -600,6 +615,25 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(e, Error::Usage(_)), "{e}");
+    }
+
+    #[test]
+    fn gpt_with_4096_byte_sectors() {
+        let basic = [
+            0xA2, 0xA0, 0xD0, 0xEB, 0xE5, 0xB9, 0x33, 0x44, 0x87, 0xC0, 0x68, 0xB6, 0xB7, 0x26,
+            0x99, 0xC7,
+        ];
+        let mut d = crate::gpt::build_test_disk_ss(100, 4096, &[(40, 59, basic, "data")]);
+        d[40 * 4096 + 3..40 * 4096 + 11].copy_from_slice(b"NTFS    ");
+        let o = open_source(
+            Arc::new(MemSource(d)),
+            Path::new("x.raw"),
+            &OpenOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(o.volume_offset, 40 * 4096);
+        assert_eq!(o.volume.len(), 20 * 4096);
+        assert_eq!(o.partition_table.unwrap().0, Scheme::Gpt);
     }
 
     #[test]

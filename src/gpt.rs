@@ -230,7 +230,16 @@ pub fn read(disk: &dyn ReadAt, sector_size: u64, warnings: &mut Vec<String>) -> 
 /// Builds a GPT disk image in memory (for tests here and in the container tests).
 #[cfg(test)]
 pub(crate) fn build_test_disk(sectors: u64, parts: &[(u64, u64, [u8; 16], &str)]) -> Vec<u8> {
-    let ss = 512usize;
+    build_test_disk_ss(sectors, 512, parts)
+}
+
+/// Same, with `ss`-byte sectors.
+#[cfg(test)]
+pub(crate) fn build_test_disk_ss(
+    sectors: u64,
+    ss: usize,
+    parts: &[(u64, u64, [u8; 16], &str)],
+) -> Vec<u8> {
     let mut d = vec![0u8; sectors as usize * ss];
     // protective MBR
     d[446 + 4] = 0xEE;

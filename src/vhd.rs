@@ -221,6 +221,20 @@ impl Vhd {
                 ))
             }
         };
+        if footer_offset != 0 && copy_at_zero {
+            // Dynamic and differencing disks keep a copy of the footer at 0; a copy that differs
+            // from the footer in use is worth knowing about.
+            let mut a = [0u8; 512];
+            let mut b = [0u8; 512];
+            let n = (len - footer_offset).min(512) as usize;
+            file.read_at(0, &mut a[..n])?;
+            file.read_at(footer_offset, &mut b[..n])?;
+            if a != b {
+                warnings.push(format!(
+                    "VHD footer: the copy at byte 0 differs from the footer at byte {footer_offset:#x}; using the latter"
+                ));
+            }
+        }
         let disk_type = match footer.disk_type {
             2 => DiskType::Fixed,
             3 => DiskType::Dynamic,
