@@ -77,6 +77,10 @@ pub struct VhdInfo {
     pub parent_path: Option<PathBuf>,
     /// Byte offset of the footer that was used.
     pub footer_offset: u64,
+    /// Size given by the footer's Disk Geometry (cylinders × heads × sectors per track × 512).
+    /// Virtual PC (and qemu for creators "vpc " and "qemu") present this size; we read Current
+    /// Size, and warn when the two differ.
+    pub chs_size: u64,
 }
 
 /// A VHD image as a [`ReadAt`] over its virtual disk.
@@ -101,6 +105,7 @@ struct Footer {
     current_size: u64,
     disk_type: u32,
     unique_id: [u8; 16],
+    geometry: u32,
 }
 
 /// One's complement of the byte sum, with the 4 checksum bytes at `field` taken as zero.
@@ -147,6 +152,7 @@ fn parse_footer(file: &dyn ReadAt, offset: u64) -> Result<Footer> {
         current_size: be64(&b, 48),
         disk_type: be32(&b, 60),
         unique_id: bytes16(&b, 68),
+        geometry: be32(&b, 56),
     })
 }
 
@@ -260,7 +266,17 @@ impl Vhd {
             parent_name: None,
             parent_path: None,
             footer_offset,
+            chs_size: u64::from(footer.geometry >> 16)
+                * u64::from((footer.geometry >> 8) & 0xFF)
+                * u64::from(footer.geometry & 0xFF)
+                * SECTOR,
         };
+        if info.chs_size != info.current_size {
+            warnings.push(format!(
+                "VHD footer at byte {footer_offset:#x}: Current Size is {} bytes but the disk geometry gives {} bytes (Virtual PC uses the geometry); reading Current Size",
+                info.current_size, info.chs_size
+            ));
+        }
         if disk_type == DiskType::Fixed {
             if footer_offset == 0 || footer.current_size > footer_offset {
                 return Err(Error::format(

@@ -109,7 +109,13 @@ fn vhd_and_vhdx_match_qemu_img() {
     let dir = tmpdir("qemu");
     let src = dir.join("disk.raw");
     std::fs::write(&src, raw_disk()).unwrap();
-    let cases: [(&str, &str, &[&str], ContainerKind); 5] = [
+    let cases: [(&str, &str, &[&str], ContainerKind); 6] = [
+        (
+            "forced-size.vhd",
+            "vpc",
+            &["-o", "subformat=dynamic,force_size=on"],
+            ContainerKind::VhdDynamic,
+        ),
         (
             "fixed.vhd",
             "vpc",
@@ -152,7 +158,18 @@ fn vhd_and_vhdx_match_qemu_img() {
             "{name}: {}",
             o.container.description
         );
-        assert!(o.warnings.is_empty(), "{name}: {:?}", o.warnings);
+        // force_size=on: Current Size is exactly 6 MiB, the CHS geometry says less (we warn).
+        assert!(
+            o.warnings.iter().all(|w| w.contains("geometry")),
+            "{name}: {:?}",
+            o.warnings
+        );
+        assert_eq!(
+            !o.warnings.is_empty(),
+            name.starts_with("forced"),
+            "{name}: {:?}",
+            o.warnings
+        );
         assert_eq!(o.volume_offset, 0, "{name}: the disk is the volume");
         assert_same(o.disk.as_ref(), &raw, name);
     }
