@@ -346,6 +346,25 @@ mod tests {
     }
 
     #[test]
+    fn mutations_never_panic() {
+        let base = build_test_disk(200, &[(40, 79, BASIC, "data")]);
+        for pos in (0..512).step_by(7).chain(512..604).chain(1024..1200) {
+            for val in [0u8, 0xFF, 0x7F] {
+                let mut d = base.clone();
+                d[pos] = val;
+                if (512..604).contains(&pos) {
+                    d[512 + 16..512 + 20].fill(0);
+                    let crc = crc32fast::hash(&d[512..604]);
+                    d[512 + 16..512 + 20].copy_from_slice(&crc.to_le_bytes());
+                }
+                let mut w = Vec::new();
+                let _ = read(&MemSource(d.clone()), 512, &mut w);
+                let _ = crate::mbr::partitions(&MemSource(d), &mut w);
+            }
+        }
+    }
+
+    #[test]
     fn huge_entry_count_is_rejected() {
         let mut d = build_test_disk(200, &[(40, 79, BASIC, "data")]);
         for lba in [1usize, 199] {
