@@ -138,7 +138,7 @@ impl<'a> Attributes<'a> {
 }
 
 /// Decodes UTF-16LE bytes into a `String`, replacing unpaired surrogates (NTFS names are not
-/// validated UTF-16; see docs/json-schema.md for how they print).
+/// validated UTF-16; see docs/export.md for how they print).
 pub fn utf16_name(bytes: &[u8]) -> String {
     let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
     char::decode_utf16(units)

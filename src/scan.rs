@@ -391,10 +391,14 @@ impl Scan {
 
     /// The entry of the directory that `name` says is its parent, if that directory is still
     /// the same one (sequence numbers agree).
+    ///
+    /// Freeing a record increments its sequence number, so a deleted directory's sequence is one
+    /// more than its (deleted) children remember; that parent still counts, as TSK counts it.
     fn parent_of(&self, name: &FileName) -> Option<usize> {
         let p = self.pos(name.parent.record)?;
         let pe = &self.entries[p];
-        (pe.directory && pe.sequence == name.parent.sequence && pe.is_base()).then_some(p)
+        let same = pe.sequence == name.parent.sequence || (!pe.in_use && pe.sequence == name.parent.sequence.wrapping_add(1));
+        (pe.directory && same && pe.is_base()).then_some(p)
     }
 
     /// Builds the path of every directory once (iteratively, so deep trees do not recurse and

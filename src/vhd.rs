@@ -271,7 +271,9 @@ impl Vhd {
                 * u64::from(footer.geometry & 0xFF)
                 * SECTOR,
         };
-        if info.chs_size != info.current_size {
+        // 65535/16/255 is the largest geometry the format can state; writers (qemu, Hyper-V)
+        // put it on disks whose size it cannot express, meaning "use Current Size".
+        if info.chs_size != info.current_size && footer.geometry != 0xFFFF_10FF {
             warnings.push(format!(
                 "VHD footer at byte {footer_offset:#x}: Current Size is {} bytes but the disk geometry gives {} bytes (Virtual PC uses the geometry); reading Current Size",
                 info.current_size, info.chs_size

@@ -1,5 +1,5 @@
 //! The JSON record (one object per base record); the schema is documented in
-//! `docs/json-schema.md`.
+//! `docs/export.md`.
 
 use super::Record;
 use crate::file_name::{filetime_iso, Times};
