@@ -122,13 +122,13 @@ fn nt_target(sub: &str, relative: bool, drive: char) -> LinkTarget {
         .or_else(|| sub.strip_prefix("\\\\?\\"))
         .or_else(|| sub.strip_prefix("\\DosDevices\\"))
         .unwrap_or(sub);
-    if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case("UNC\\") {
+    if rest.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("UNC\\")) {
         return LinkTarget::External(format!("UNC path \\\\{}", &rest[4..]));
     }
     if rest.starts_with("\\\\") {
         return LinkTarget::External(format!("UNC path {rest}"));
     }
-    if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case("Volume{") {
+    if rest.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("Volume{")) {
         return LinkTarget::External(format!("volume {}", rest.trim_end_matches('\\')));
     }
     let mut chars = rest.chars();
