@@ -355,7 +355,8 @@ impl Scan {
                 let ext = &mut self.entries[x];
                 if ext.base != Some(base_ref) {
                     let msg = format!(
-                        "attribute list names record {r}, whose header says it belongs to {}",
+                        "attribute list names record {r} (byte offset {:#x}), whose header says it belongs to {}",
+                        ext.offset,
                         ext.base.map_or("no base record (it is a base record itself)".to_string(), |b| format!("record {} sequence {}", b.record, b.sequence))
                     );
                     self.entries[b].problems.push(msg);
