@@ -526,6 +526,13 @@ fn links(src: &SourceArgs, format: LinksFormat) -> AppResult {
                         res.record.map(|n| format!(" (#{n})")).unwrap_or_default()
                     )?;
                     writeln!(w, "          {}", res.reason)?;
+                    let name = |n: &u64| format!("{} (#{n})", s.paths(*n).first().map(String::as_str).unwrap_or("?"));
+                    if !res.chain.is_empty() {
+                        writeln!(w, "  via:    {}", res.chain.iter().map(name).collect::<Vec<_>>().join(" -> "))?;
+                    }
+                    if !res.cycle.is_empty() {
+                        writeln!(w, "  cycle:  {}", res.cycle.iter().map(name).collect::<Vec<_>>().join(" -> "))?;
+                    }
                 }
                 if let Some(e) = &r.error {
                     writeln!(w, "  error:  {e}")?;
