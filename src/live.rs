@@ -253,11 +253,15 @@ fn open_read_only(path: &Path, _device: bool) -> Result<File> {
 }
 
 /// True for the paths that name a Windows device rather than a file: `\\.\C:`,
-/// `\\.\PhysicalDrive0`, `\\.\HarddiskVolumeShadowCopy1`… (also written with forward slashes).
-/// Only Windows opens these through the device reader; elsewhere it is just a name.
+/// `\\.\PhysicalDrive0` (also written `//./C:`), and the NT device namespace through
+/// `\\?\GLOBALROOT\Device\...` (volume shadow copies:
+/// `\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1`). Only Windows opens these through the
+/// device reader; elsewhere it is just a name.
 pub fn is_device_path(path: &Path) -> bool {
     let s = path.to_string_lossy();
-    s.starts_with(r"\\.\") || s.starts_with("//./")
+    s.starts_with(r"\\.\")
+        || s.starts_with("//./")
+        || s.to_ascii_uppercase().starts_with(r"\\?\GLOBALROOT\")
 }
 
 /// Opens `path` read-only as the bottom layer of [`crate::container::open`]: a Windows device
@@ -602,6 +606,10 @@ mod tests {
     fn device_paths() {
         assert!(is_device_path(Path::new(r"\\.\C:")));
         assert!(is_device_path(Path::new(r"\\.\PhysicalDrive0")));
+        assert!(is_device_path(Path::new(
+            r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy3"
+        )));
+        assert!(!is_device_path(Path::new(r"\\?\C:\images\disk.raw")));
         assert!(!is_device_path(Path::new("/dev/sdb1")));
         assert!(!is_device_path(Path::new(r"C:\images\disk.vhdx")));
     }
