@@ -14,7 +14,7 @@
 //! sector carries the NTFS OEM id.
 
 use crate::error::{Error, Result};
-use crate::source::{FileSource, ReadAt, Slice, Source};
+use crate::source::{ReadAt, Slice, Source};
 use crate::{gpt, mbr, vhd, vhdx};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -146,7 +146,7 @@ impl std::fmt::Debug for Opened {
 
 /// Opens `path` read-only and finds the NTFS volume in it.
 pub fn open(path: &Path, opts: &OpenOptions) -> Result<Opened> {
-    let file: Source = Arc::new(FileSource::open(path)?);
+    let file: Source = crate::live::open_path(path)?;
     let mut opened = open_source(file, path, opts)?;
     if opened.container.kind == ContainerKind::Raw && is_block_device(path) {
         opened.container.kind = ContainerKind::BlockDevice;
@@ -163,9 +163,10 @@ fn is_block_device(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// Windows volumes and disks (`\\.\C:`, `\\.\PhysicalDrive0`).
 #[cfg(not(unix))]
-fn is_block_device(_path: &Path) -> bool {
-    false
+fn is_block_device(path: &Path) -> bool {
+    crate::live::is_device_path(path)
 }
 
 /// Same as [`open`], from a source that is already open. `path` names it in messages and is the
