@@ -96,7 +96,30 @@ fn check(fixture: &str, path: &Path) {
         assert_eq!(e.hard_links(), links, "{what}: record {rec} hard links");
     }
 
-    // 5. Reparse values: byte for byte what ntfs-3g returned for each path.
+    // 5. Decoded reparse fields: fsntfsinfo's tag, substitute and print names. (fsntfsinfo
+    //    20200921 prints tag 0 for a non-resident $REPARSE_POINT: MANIFEST.md.)
+    let mut decoded = 0;
+    for (rec, fe) in entries.iter().filter(|(_, e)| e.allocated == Some(true) && e.base.is_none()) {
+        let Some(tag) = fe.reparse_tag.filter(|&t| t != 0) else { continue };
+        let e = s.entry(*rec).unwrap();
+        let rp = ntfs_inspect::reparse::decode(e.reparse.as_deref().unwrap_or_else(|| panic!("{what}: record {rec} has no reparse point")));
+        assert_eq!(rp.tag.0, tag, "{what}: record {rec} tag");
+        let (sub, print) = match &rp.content {
+            Ok(ntfs_inspect::reparse::ReparseContent::Symlink(l)) => (Some(l.substitute_name.clone()), Some(l.print_name.clone())),
+            Ok(ntfs_inspect::reparse::ReparseContent::MountPoint(m)) => (Some(m.substitute_name.clone()), Some(m.print_name.clone())),
+            _ => (None, None),
+        };
+        if fe.reparse_substitute.is_some() {
+            assert_eq!(sub, fe.reparse_substitute, "{what}: record {rec} substitute name");
+            assert_eq!(print.filter(|p| !p.is_empty()), fe.reparse_print.clone().filter(|p| !p.is_empty()), "{what}: record {rec} print name");
+            decoded += 1;
+        }
+    }
+    if fixture == "reparse" {
+        assert!(decoded >= 15, "{what}: only {decoded} symlinks/junctions compared with fsntfsinfo");
+    }
+
+    // 6. Reparse values: byte for byte what ntfs-3g returned for each path.
     for (p, value) in oracle::reparse_values(fixture) {
         let rec = s.lookup(&p).unwrap_or_else(|| panic!("{what}: {p} not found"));
         let ours = s.entry(rec).unwrap().reparse.clone().unwrap_or_else(|| panic!("{what}: {p} has no reparse point"));
