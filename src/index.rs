@@ -108,8 +108,9 @@ pub struct Disagreement {
     pub message: String,
 }
 
-/// Compares the `$R` index, each file's `$REPARSE_POINT` tag and the tag in its `$FILE_NAME`s
-/// (when their reparse flag is set).
+/// Compares the `$R` index, each file's `$REPARSE_POINT` tag, the tag in its `$FILE_NAME`s
+/// (when their reparse flag is set: Windows and ntfs-3g do not always update the record's own
+/// `$FILE_NAME` copies) and the reparse flag in `$STANDARD_INFORMATION`.
 pub fn cross_check(scan: &Scan, index: Option<&[ReparseIndexEntry]>) -> Vec<Disagreement> {
     let mut out = Vec::new();
     let mut say = |record, message: String| out.push(Disagreement { record, message });
@@ -121,6 +122,12 @@ pub fn cross_check(scan: &Scan, index: Option<&[ReparseIndexEntry]>) -> Vec<Disa
                 (Some(t), None) => say(e.record, format!("$FILE_NAME {:?} carries tag {t:#010x} but the file has no $REPARSE_POINT", n.name)),
                 _ => {}
             }
+        }
+        let si_flag = e.standard_information.map(|si| si.file_attributes & crate::file_name::FILE_ATTRIBUTE_REPARSE_POINT != 0);
+        match (si_flag, tag) {
+            (Some(true), None) => say(e.record, "$STANDARD_INFORMATION has FILE_ATTRIBUTE_REPARSE_POINT but the file has no $REPARSE_POINT".into()),
+            (Some(false), Some(a)) => say(e.record, format!("$REPARSE_POINT tag {a:#010x} but $STANDARD_INFORMATION lacks FILE_ATTRIBUTE_REPARSE_POINT")),
+            _ => {}
         }
         if let (Some(idx), Some(a)) = (index, tag) {
             match idx.iter().find(|i| i.file.record == e.record) {
