@@ -158,18 +158,9 @@ fn vhd_and_vhdx_match_qemu_img() {
             "{name}: {}",
             o.container.description
         );
-        // force_size=on: Current Size is exactly 6 MiB, the CHS geometry says less (we warn).
-        assert!(
-            o.warnings.iter().all(|w| w.contains("geometry")),
-            "{name}: {:?}",
-            o.warnings
-        );
-        assert_eq!(
-            !o.warnings.is_empty(),
-            name.starts_with("forced"),
-            "{name}: {:?}",
-            o.warnings
-        );
+        // force_size=on: Current Size is exactly 6 MiB and qemu writes the largest geometry
+        // (65535/16/255), which means "use Current Size": nothing to warn about.
+        assert!(o.warnings.is_empty(), "{name}: {:?}", o.warnings);
         assert_eq!(o.volume_offset, 0, "{name}: the disk is the volume");
         assert_same(o.disk.as_ref(), &raw, name);
     }
