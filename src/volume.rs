@@ -126,6 +126,12 @@ impl Volume {
             self.warnings.push(format!("$MFT data size {} is larger than its extents ({covered} bytes)", self.mft_size));
             self.mft_size = covered;
         }
+        // Nor beyond what the source can hold: a lying size in a small image must not make the
+        // scan allocate and report billions of record slots.
+        if self.mft_size > self.source.len() {
+            self.warnings.push(format!("$MFT data size {} is larger than the source ({} bytes)", self.mft_size, self.source.len()));
+            self.mft_size = self.source.len();
+        }
         Ok(())
     }
 

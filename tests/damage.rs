@@ -711,6 +711,58 @@ fn mft_record_zero_destroyed() {
     );
 }
 
+/// `$MFT` record 0 claiming a 1 TiB `$MFT` (data size, and one run of 2^28 clusters, with the
+/// boot sector's sector count raised to match) in a 4 MiB image. The size is capped to what the
+/// source can hold, with a warning, so the scan stays bounded by the image's size instead of
+/// allocating for 2^30 record slots and reporting each one unreadable.
+#[test]
+fn mft_size_larger_than_the_image() {
+    let Some(b) = base() else { return };
+    let (_, off) = b.record("#0");
+    let mut bytes = b.bytes.to_vec();
+    let rec = b.parse(&bytes, 0, off);
+    let a = rec.find(attribute::DATA, "").unwrap();
+    let Form::NonResident { runs_offset, .. } = a.form else {
+        panic!("$MFT $DATA is resident")
+    };
+    let claim: u64 = 1 << 40;
+    let cs = 4096u64;
+    for field in [0x28, 0x30, 0x38] {
+        poke(
+            &mut bytes,
+            off,
+            off + a.offset + field,
+            &claim.to_le_bytes(),
+        );
+    }
+    // VCNs 0..2^28-1 (last VCN at 0x18), one run: header 0x14, length 2^28, LCN +4 (the same
+    // first cluster as before), end.
+    poke(
+        &mut bytes,
+        off,
+        off + a.offset + 0x18,
+        &((claim / cs) - 1).to_le_bytes(),
+    );
+    let mft_lcn = b.bytes[0x30];
+    let run = [0x14, 0, 0, 0, 0x10, mft_lcn, 0];
+    poke(&mut bytes, off, off + runs_offset as usize, &run);
+    bytes[0x28..0x30].copy_from_slice(&(claim * 2 / 512).to_le_bytes());
+    let len = bytes.len() as u64;
+    let (vol, scan) = scan_of(bytes);
+    assert!(
+        vol.mft_size <= len,
+        "$MFT size {} for a {len}-byte image",
+        vol.mft_size
+    );
+    let w = vol.warnings.join("\n");
+    assert!(w.contains(&claim.to_string()), "{w}");
+    assert!(scan.record_slots <= len / b.record_size as u64);
+    // The records that are there are still read.
+    let got = all_paths(&scan);
+    assert_eq!(got.get(&5), b.paths.get(&5));
+    assert!(scan.lookup("\\docs\\notes.txt").is_some());
+}
+
 // ------------------------------------------------------------------------------------------
 // The command line on damaged images
 // ------------------------------------------------------------------------------------------
