@@ -495,8 +495,9 @@ fn parent_chain_that_cycles() {
 // ------------------------------------------------------------------------------------------
 
 /// A truncated image: the copy stopped in the middle of the `$MFT`. Open warns that the image
-/// is shorter than the boot sector says; every record from the cut on is reported unreadable
-/// (record number and byte offset); every record before it is listed as before.
+/// is shorter than the boot sector says and that the `$MFT` is longer than the image; every
+/// record from the cut to the end of the image is reported unreadable (record number and byte
+/// offset); every record before it is listed as before.
 #[test]
 fn truncated_image() {
     let Some(b) = base() else { return };
@@ -508,6 +509,15 @@ fn truncated_image() {
     let (vol, scan) = scan_of(b.bytes[..cut].to_vec());
     assert!(
         vol.warnings.iter().any(|w| w.contains("truncated")),
+        "{:?}",
+        vol.warnings
+    );
+    // The $MFT ran on past the end of the image: its size is capped to the image's length
+    // (slots past it could never be read), with a warning.
+    assert!(
+        vol.warnings
+            .iter()
+            .any(|w| w.contains("larger than the source")),
         "{:?}",
         vol.warnings
     );
