@@ -121,15 +121,33 @@ impl FileName {
 /// Formats a FILETIME (100 ns ticks since 1601-01-01 UTC) as ISO 8601 UTC with all seven
 /// fractional digits, e.g. `2026-12-03T13:27:59.8541889Z`. Zero prints as an empty string.
 pub fn filetime_iso(ft: u64) -> String {
-    if ft == 0 {
-        return String::new();
+    FileTimeIso(ft).to_string()
+}
+
+/// A FILETIME that displays (and serializes) as [`filetime_iso`] does, without allocating: the
+/// exporters write millions of these.
+#[derive(Debug, Clone, Copy)]
+pub struct FileTimeIso(pub u64);
+
+impl std::fmt::Display for FileTimeIso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ft = self.0;
+        if ft == 0 {
+            return Ok(());
+        }
+        let secs = ft / 10_000_000;
+        let frac = ft % 10_000_000;
+        let days = (secs / 86_400) as i64;
+        let rem = secs % 86_400;
+        let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
+        write!(f, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z", rem / 3600, rem / 60 % 60, rem % 60)
     }
-    let secs = ft / 10_000_000;
-    let frac = ft % 10_000_000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+impl serde::Serialize for FileTimeIso {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// Unix seconds of a FILETIME (may be negative before 1970), for bodyfile output.
@@ -162,5 +180,7 @@ mod tests {
         assert_eq!(filetime_iso(116_444_736_000_000_000), "1970-01-01T00:00:00.0000000Z");
         assert_eq!(filetime_unix(116_444_736_000_000_000), 0);
         assert_eq!(filetime_iso(0), "");
+        // The largest FILETIME is in year 60056: five digits.
+        assert_eq!(filetime_iso(u64::MAX), "60056-05-28T05:36:10.9551615Z");
     }
 }

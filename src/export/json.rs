@@ -2,7 +2,7 @@
 //! `docs/export.md`.
 
 use super::Record;
-use crate::file_name::{filetime_iso, Times};
+use crate::file_name::{FileTimeIso, Times};
 use crate::standard_information::attribute_names;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -12,10 +12,10 @@ struct TimesJson<'a>(&'a Times);
 impl Serialize for TimesJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry("created", &filetime_iso(self.0.created))?;
-        m.serialize_entry("modified", &filetime_iso(self.0.modified))?;
-        m.serialize_entry("mft_modified", &filetime_iso(self.0.mft_modified))?;
-        m.serialize_entry("accessed", &filetime_iso(self.0.accessed))?;
+        m.serialize_entry("created", &FileTimeIso(self.0.created))?;
+        m.serialize_entry("modified", &FileTimeIso(self.0.modified))?;
+        m.serialize_entry("mft_modified", &FileTimeIso(self.0.mft_modified))?;
+        m.serialize_entry("accessed", &FileTimeIso(self.0.accessed))?;
         m.end()
     }
 }
