@@ -125,7 +125,12 @@ pub struct Attributes<'a> {
 }
 
 impl<'a> Attributes<'a> {
-    pub(crate) fn new(bytes: &'a [u8], header: &RecordHeader, record: u64, record_offset: u64) -> Self {
+    pub(crate) fn new(
+        bytes: &'a [u8],
+        header: &RecordHeader,
+        record: u64,
+        record_offset: u64,
+    ) -> Self {
         Attributes {
             bytes,
             pos: header.first_attribute as usize,
@@ -140,7 +145,9 @@ impl<'a> Attributes<'a> {
 /// Decodes UTF-16LE bytes into a `String`, replacing unpaired surrogates (NTFS names are not
 /// validated UTF-16; see docs/export.md for how they print).
 pub fn utf16_name(bytes: &[u8]) -> String {
-    let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
     char::decode_utf16(units)
         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect()
@@ -172,10 +179,17 @@ impl<'a> Attributes<'a> {
     fn parse_one(&mut self) -> Result<Option<Attribute<'a>>> {
         let b = self.bytes;
         let at = self.pos;
-        let err = |rel: usize, m: String| Error::record(self.record, self.record_offset + (at + rel) as u64, m);
+        let err = |rel: usize, m: String| {
+            Error::record(self.record, self.record_offset + (at + rel) as u64, m)
+        };
         let type_code = match u32_at(b, at) {
             Some(t) if at + 4 <= self.end => t,
-            _ => return Err(err(0, "attributes run past the bytes in use without an end marker".into())),
+            _ => {
+                return Err(err(
+                    0,
+                    "attributes run past the bytes in use without an end marker".into(),
+                ))
+            }
         };
         if type_code == END {
             return Ok(None);
@@ -196,7 +210,14 @@ impl<'a> Attributes<'a> {
         } else {
             match attr.get(name_off..name_off + name_len) {
                 Some(n) => utf16_name(n),
-                None => return Err(err(0x0A, format!("attribute name at {name_off:#x} (+{name_len}) is outside the attribute"))),
+                None => {
+                    return Err(err(
+                        0x0A,
+                        format!(
+                        "attribute name at {name_off:#x} (+{name_len}) is outside the attribute"
+                    ),
+                    ))
+                }
             }
         };
         let flags = u16_at(attr, 0x0C).unwrap_or(0);
@@ -215,12 +236,20 @@ impl<'a> Attributes<'a> {
             }
         } else {
             if length < 0x40 {
-                return Err(err(4, format!("non-resident attribute length {length:#x} is shorter than its header")));
+                return Err(err(
+                    4,
+                    format!("non-resident attribute length {length:#x} is shorter than its header"),
+                ));
             }
             let runs_off = u16_at(attr, 0x20).unwrap_or(0);
             let runs = match attr.get(runs_off as usize..) {
                 Some(r) if runs_off >= 0x40 => r,
-                _ => return Err(err(0x20, format!("data runs offset {runs_off:#x} is outside the attribute"))),
+                _ => {
+                    return Err(err(
+                        0x20,
+                        format!("data runs offset {runs_off:#x} is outside the attribute"),
+                    ))
+                }
             };
             Form::NonResident {
                 first_vcn: u64_at(attr, 0x10).unwrap_or(0),

@@ -36,7 +36,13 @@ pub fn parse(value: &[u8], offset: u64) -> (Vec<AttributeListEntry>, Option<Erro
         }
         let len = len as usize;
         if len < 0x1A || pos + len > value.len() {
-            return (out, Some(err(format!("entry length {len:#x} is outside the list of {} bytes", value.len()))));
+            return (
+                out,
+                Some(err(format!(
+                    "entry length {len:#x} is outside the list of {} bytes",
+                    value.len()
+                ))),
+            );
         }
         let e = &value[pos..pos + len];
         let name_len = e[6] as usize * 2;
@@ -46,7 +52,12 @@ pub fn parse(value: &[u8], offset: u64) -> (Vec<AttributeListEntry>, Option<Erro
         } else {
             match e.get(name_off..name_off + name_len) {
                 Some(n) => utf16_name(n),
-                None => return (out, Some(err(format!("name at {name_off:#x} is outside the entry")))),
+                None => {
+                    return (
+                        out,
+                        Some(err(format!("name at {name_off:#x} is outside the entry"))),
+                    )
+                }
             }
         };
         out.push(AttributeListEntry {

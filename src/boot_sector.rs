@@ -35,7 +35,8 @@ pub struct BootSector {
 impl BootSector {
     /// Volume size in bytes as the boot sector states it.
     pub fn volume_size(&self) -> u64 {
-        self.total_sectors.saturating_mul(u64::from(self.bytes_per_sector))
+        self.total_sectors
+            .saturating_mul(u64::from(self.bytes_per_sector))
     }
 
     /// Byte offset of the `$MFT`'s first cluster.
@@ -45,7 +46,8 @@ impl BootSector {
 
     /// Byte offset of the `$MFTMirr`'s first cluster.
     pub fn mft_mirror_offset(&self) -> Option<u64> {
-        self.mft_mirror_lcn.checked_mul(u64::from(self.cluster_size))
+        self.mft_mirror_lcn
+            .checked_mul(u64::from(self.cluster_size))
     }
 
     /// Parses one 512-byte boot sector found at `offset`.
@@ -58,11 +60,19 @@ impl BootSector {
             return Err(err(3, "no \"NTFS    \" OEM id".into()));
         }
         if b[510..512] != [0x55, 0xAA] {
-            return Err(err(510, format!("end marker is {:02x}{:02x}, not 55aa", b[510], b[511])));
+            return Err(err(
+                510,
+                format!("end marker is {:02x}{:02x}, not 55aa", b[510], b[511]),
+            ));
         }
         let bytes_per_sector = u32::from(u16::from_le_bytes([b[11], b[12]]));
         if !(256..=4096).contains(&bytes_per_sector) || !bytes_per_sector.is_power_of_two() {
-            return Err(err(11, format!("bytes per sector is {bytes_per_sector}, not a power of two from 256 to 4096")));
+            return Err(err(
+                11,
+                format!(
+                    "bytes per sector is {bytes_per_sector}, not a power of two from 256 to 4096"
+                ),
+            ));
         }
         // 0x0D: sectors per cluster; values above 0x80 are a negative exponent (2^(256-n)), used
         // for clusters of 128 KiB and more (Windows 10 1709+ allows up to 2 MiB).
@@ -73,19 +83,39 @@ impl BootSector {
             n => {
                 let shift = 256 - u32::from(n);
                 if shift > 12 {
-                    return Err(err(13, format!("sectors per cluster 2^{shift} is too large")));
+                    return Err(err(
+                        13,
+                        format!("sectors per cluster 2^{shift} is too large"),
+                    ));
                 }
                 1 << shift
             }
         };
         if !sectors_per_cluster.is_power_of_two() {
-            return Err(err(13, format!("sectors per cluster {sectors_per_cluster} is not a power of two")));
+            return Err(err(
+                13,
+                format!("sectors per cluster {sectors_per_cluster} is not a power of two"),
+            ));
         }
         let cluster_size = bytes_per_sector * sectors_per_cluster;
         if cluster_size > 2 * 1024 * 1024 {
-            return Err(err(13, format!("cluster size {cluster_size} is over 2 MiB")));
+            return Err(err(
+                13,
+                format!("cluster size {cluster_size} is over 2 MiB"),
+            ));
         }
-        let u64_at = |at: usize| u64::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3], b[at + 4], b[at + 5], b[at + 6], b[at + 7]]);
+        let u64_at = |at: usize| {
+            u64::from_le_bytes([
+                b[at],
+                b[at + 1],
+                b[at + 2],
+                b[at + 3],
+                b[at + 4],
+                b[at + 5],
+                b[at + 6],
+                b[at + 7],
+            ])
+        };
         let total_sectors = u64_at(0x28);
         let mft_lcn = u64_at(0x30);
         let mft_mirror_lcn = u64_at(0x38);
@@ -102,7 +132,10 @@ impl BootSector {
                 1u64 << shift
             };
             if !(256..=65536).contains(&size) || !size.is_power_of_two() {
-                return Err(err(at, format!("{what} size {size} is not a power of two from 256 to 65536")));
+                return Err(err(
+                    at,
+                    format!("{what} size {size} is not a power of two from 256 to 65536"),
+                ));
             }
             Ok(size as u32)
         };
@@ -110,7 +143,10 @@ impl BootSector {
         let index_record_size = record_size(0x44, "index record")?;
         let total_clusters = total_sectors / u64::from(sectors_per_cluster);
         if mft_lcn == 0 || mft_lcn >= total_clusters.max(1) {
-            return Err(err(0x30, format!("$MFT cluster {mft_lcn} is outside the volume's {total_clusters} clusters")));
+            return Err(err(
+                0x30,
+                format!("$MFT cluster {mft_lcn} is outside the volume's {total_clusters} clusters"),
+            ));
         }
         Ok(BootSector {
             offset,
@@ -131,7 +167,9 @@ impl BootSector {
     /// of the primary is returned as a warning alongside a good backup.
     pub fn read(src: &dyn ReadAt) -> Result<(BootSector, Option<Error>)> {
         let mut buf = [0u8; 512];
-        let primary = src.read_at(0, &mut buf).and_then(|()| BootSector::parse(&buf, 0));
+        let primary = src
+            .read_at(0, &mut buf)
+            .and_then(|()| BootSector::parse(&buf, 0));
         let primary_err = match primary {
             Ok(bs) => return Ok((bs, None)),
             Err(e) => e,
@@ -145,6 +183,8 @@ impl BootSector {
                 }
             }
         }
-        Err(Error::NotNtfs(format!("{primary_err}; no valid backup boot sector at the end either")))
+        Err(Error::NotNtfs(format!(
+            "{primary_err}; no valid backup boot sector at the end either"
+        )))
     }
 }

@@ -23,7 +23,10 @@ pub fn decode(bytes: &[u8], first_vcn: u64, total_clusters: u64, offset: u64) ->
     let err = |at: usize, m: String| Error::format("data runs", offset + at as u64, m);
     loop {
         let Some(&head) = bytes.get(pos) else {
-            return Err(err(pos, "data runs end without a terminating 0 byte".into()));
+            return Err(err(
+                pos,
+                "data runs end without a terminating 0 byte".into(),
+            ));
         };
         if head == 0 {
             break;
@@ -31,10 +34,16 @@ pub fn decode(bytes: &[u8], first_vcn: u64, total_clusters: u64, offset: u64) ->
         let len_size = (head & 0x0F) as usize;
         let off_size = (head >> 4) as usize;
         if len_size == 0 || len_size > 8 || off_size > 8 {
-            return Err(err(pos, format!("run header {head:#04x} has field sizes {len_size}/{off_size}")));
+            return Err(err(
+                pos,
+                format!("run header {head:#04x} has field sizes {len_size}/{off_size}"),
+            ));
         }
         let Some(field) = bytes.get(pos + 1..pos + 1 + len_size + off_size) else {
-            return Err(err(pos, "run is cut off by the end of the attribute".into()));
+            return Err(err(
+                pos,
+                "run is cut off by the end of the attribute".into(),
+            ));
         };
         let mut length: u64 = 0;
         for (i, &b) in field[..len_size].iter().enumerate() {
@@ -55,14 +64,22 @@ pub fn decode(bytes: &[u8], first_vcn: u64, total_clusters: u64, offset: u64) ->
             if shift > 0 && shift < 64 {
                 delta = (delta << shift) >> shift;
             }
-            lcn = lcn.checked_add(delta).ok_or_else(|| err(pos, "LCN overflows".into()))?;
+            lcn = lcn
+                .checked_add(delta)
+                .ok_or_else(|| err(pos, "LCN overflows".into()))?;
             if lcn < 0 || (lcn as u64).saturating_add(length) > total_clusters {
                 return Err(err(pos, format!("run of {length} clusters at LCN {lcn} is outside the volume's {total_clusters} clusters")));
             }
             Some(lcn as u64)
         };
-        runs.push(Run { vcn, lcn: this_lcn, length });
-        vcn = vcn.checked_add(length).ok_or_else(|| err(pos, "VCN overflows".into()))?;
+        runs.push(Run {
+            vcn,
+            lcn: this_lcn,
+            length,
+        });
+        vcn = vcn
+            .checked_add(length)
+            .ok_or_else(|| err(pos, "VCN overflows".into()))?;
         pos += 1 + len_size + off_size;
     }
     Ok(runs)

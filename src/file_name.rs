@@ -93,13 +93,27 @@ impl FileName {
     pub fn parse(v: &[u8], offset: u64) -> Result<FileName> {
         let err = |at: usize, m: String| Error::format("$FILE_NAME", offset + at as u64, m);
         if v.len() < 0x42 {
-            return Err(err(0, format!("value is {} bytes, shorter than the 66-byte header", v.len())));
+            return Err(err(
+                0,
+                format!(
+                    "value is {} bytes, shorter than the 66-byte header",
+                    v.len()
+                ),
+            ));
         }
         let name_len = v[0x40] as usize * 2;
         let Some(raw) = v.get(0x42..0x42 + name_len) else {
-            return Err(err(0x40, format!("name of {} UTF-16 units runs past the {}-byte value", v[0x40], v.len())));
+            return Err(err(
+                0x40,
+                format!(
+                    "name of {} UTF-16 units runs past the {}-byte value",
+                    v[0x40],
+                    v.len()
+                ),
+            ));
         };
-        let namespace = Namespace::from_u8(v[0x41]).ok_or_else(|| err(0x41, format!("namespace {} is not 0 to 3", v[0x41])))?;
+        let namespace = Namespace::from_u8(v[0x41])
+            .ok_or_else(|| err(0x41, format!("namespace {} is not 0 to 3", v[0x41])))?;
         Ok(FileName {
             name: utf16_name(raw),
             namespace,
@@ -140,7 +154,13 @@ impl std::fmt::Display for FileTimeIso {
         let days = (secs / 86_400) as i64;
         let rem = secs % 86_400;
         let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
-        write!(f, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z", rem / 3600, rem / 60 % 60, rem % 60)
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60
+        )
     }
 }
 
@@ -176,8 +196,14 @@ mod tests {
     #[test]
     fn filetime_formats() {
         // 2026-12-03 13:27:59.8541889 UTC, as istat printed it for a fixture file.
-        assert_eq!(filetime_iso(134_407_780_798_541_889), "2026-12-03T13:27:59.8541889Z");
-        assert_eq!(filetime_iso(116_444_736_000_000_000), "1970-01-01T00:00:00.0000000Z");
+        assert_eq!(
+            filetime_iso(134_407_780_798_541_889),
+            "2026-12-03T13:27:59.8541889Z"
+        );
+        assert_eq!(
+            filetime_iso(116_444_736_000_000_000),
+            "1970-01-01T00:00:00.0000000Z"
+        );
         assert_eq!(filetime_unix(116_444_736_000_000_000), 0);
         assert_eq!(filetime_iso(0), "");
         // The largest FILETIME is in year 60056: five digits.

@@ -43,7 +43,10 @@ fn header_entries(b: &[u8], base: usize, at: u64, out: &mut Vec<ReparseIndexEntr
             return Ok(());
         }
         if len < 0x10 || pos + len > end {
-            return Err(err(pos, format!("entry length {len:#x} runs outside the index")));
+            return Err(err(
+                pos,
+                format!("entry length {len:#x} runs outside the index"),
+            ));
         }
         if key_len >= 12 && 0x10 + key_len <= len {
             let tag = u32_at(b, pos + 0x10).unwrap_or(0);
@@ -57,18 +60,38 @@ fn header_entries(b: &[u8], base: usize, at: u64, out: &mut Vec<ReparseIndexEntr
 
 /// Reads every entry of `$Extend\$Reparse:$R`. `Ok(None)` when the volume has no `$Reparse`.
 pub fn reparse_index(vol: &Volume, scan: &Scan) -> Result<Option<Vec<ReparseIndexEntry>>> {
-    let Some(n) = scan.lookup("\\$Extend\\$Reparse") else { return Ok(None) };
-    let records: Vec<u64> = std::iter::once(n).chain(scan.entry(n).map(|e| e.extensions.clone()).unwrap_or_default()).collect();
+    let Some(n) = scan.lookup("\\$Extend\\$Reparse") else {
+        return Ok(None);
+    };
+    let records: Vec<u64> = std::iter::once(n)
+        .chain(
+            scan.entry(n)
+                .map(|e| e.extensions.clone())
+                .unwrap_or_default(),
+        )
+        .collect();
     let mut out = Vec::new();
     let mut alloc: Option<(Vec<u8>, u64)> = None;
     let mut bitmap: Option<Vec<u8>> = None;
     let mut block = vol.boot.index_record_size as usize;
     for r in records {
-        let Some(rec) = vol.read_record(r)? else { continue };
-        for a in rec.attributes().filter_map(|a| a.ok()).filter(|a| a.name == "$R") {
+        let Some(rec) = vol.read_record(r)? else {
+            continue;
+        };
+        for a in rec
+            .attributes()
+            .filter_map(|a| a.ok())
+            .filter(|a| a.name == "$R")
+        {
             let at = rec.offset + a.offset as u64;
             match (a.type_code, &a.form) {
-                (attribute::INDEX_ROOT, Form::Resident { value, value_offset }) => {
+                (
+                    attribute::INDEX_ROOT,
+                    Form::Resident {
+                        value,
+                        value_offset,
+                    },
+                ) => {
                     if let Some(sz) = u32_at(value, 8) {
                         if (256..=65536).contains(&sz) && sz.is_power_of_two() {
                             block = sz as usize;
@@ -76,9 +99,20 @@ pub fn reparse_index(vol: &Volume, scan: &Scan) -> Result<Option<Vec<ReparseInde
                     }
                     header_entries(value, 0x10, rec.offset + u64::from(*value_offset), &mut out)?;
                 }
-                (attribute::INDEX_ALLOCATION, Form::NonResident { runs, first_vcn, data_size, .. }) => {
+                (
+                    attribute::INDEX_ALLOCATION,
+                    Form::NonResident {
+                        runs,
+                        first_vcn,
+                        data_size,
+                        ..
+                    },
+                ) => {
                     let runs = data_runs::decode(runs, *first_vcn, vol.total_clusters(), at)?;
-                    alloc = Some((vol.read_nonresident(&runs, *data_size, "$INDEX_ALLOCATION")?, at));
+                    alloc = Some((
+                        vol.read_nonresident(&runs, *data_size, "$INDEX_ALLOCATION")?,
+                        at,
+                    ));
                 }
                 (attribute::BITMAP, _) => bitmap = Some(vol.attribute_value(&rec, &a)?),
                 _ => {}
@@ -87,7 +121,9 @@ pub fn reparse_index(vol: &Volume, scan: &Scan) -> Result<Option<Vec<ReparseInde
     }
     if let Some((mut data, at)) = alloc {
         for (i, chunk) in data.chunks_exact_mut(block).enumerate() {
-            let used = bitmap.as_ref().map_or(true, |bm| bm.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0));
+            let used = bitmap.as_ref().map_or(true, |bm| {
+                bm.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0)
+            });
             if !used || chunk.get(0..4) != Some(b"INDX") {
                 continue;
             }
@@ -118,12 +154,26 @@ pub fn cross_check(scan: &Scan, index: Option<&[ReparseIndexEntry]>) -> Vec<Disa
         let tag = e.reparse_tag();
         for n in &e.names {
             match (n.reparse_tag(), tag) {
-                (Some(t), Some(a)) if t != a => say(e.record, format!("$FILE_NAME {:?} carries tag {t:#010x}, $REPARSE_POINT has {a:#010x}", n.name)),
-                (Some(t), None) => say(e.record, format!("$FILE_NAME {:?} carries tag {t:#010x} but the file has no $REPARSE_POINT", n.name)),
+                (Some(t), Some(a)) if t != a => say(
+                    e.record,
+                    format!(
+                        "$FILE_NAME {:?} carries tag {t:#010x}, $REPARSE_POINT has {a:#010x}",
+                        n.name
+                    ),
+                ),
+                (Some(t), None) => say(
+                    e.record,
+                    format!(
+                        "$FILE_NAME {:?} carries tag {t:#010x} but the file has no $REPARSE_POINT",
+                        n.name
+                    ),
+                ),
                 _ => {}
             }
         }
-        let si_flag = e.standard_information.map(|si| si.file_attributes & crate::file_name::FILE_ATTRIBUTE_REPARSE_POINT != 0);
+        let si_flag = e
+            .standard_information
+            .map(|si| si.file_attributes & crate::file_name::FILE_ATTRIBUTE_REPARSE_POINT != 0);
         match (si_flag, tag) {
             (Some(true), None) => say(e.record, "$STANDARD_INFORMATION has FILE_ATTRIBUTE_REPARSE_POINT but the file has no $REPARSE_POINT".into()),
             (Some(false), Some(a)) => say(e.record, format!("$REPARSE_POINT tag {a:#010x} but $STANDARD_INFORMATION lacks FILE_ATTRIBUTE_REPARSE_POINT")),
@@ -142,8 +192,19 @@ pub fn cross_check(scan: &Scan, index: Option<&[ReparseIndexEntry]>) -> Vec<Disa
     }
     if let Some(idx) = index {
         for i in idx {
-            if scan.entry(i.file.record).filter(|e| e.in_use).and_then(|e| e.reparse.as_ref()).is_none() {
-                say(i.file.record, format!("$R lists tag {:#010x} for record {}, which has no $REPARSE_POINT in use", i.tag, i.file.record));
+            if scan
+                .entry(i.file.record)
+                .filter(|e| e.in_use)
+                .and_then(|e| e.reparse.as_ref())
+                .is_none()
+            {
+                say(
+                    i.file.record,
+                    format!(
+                        "$R lists tag {:#010x} for record {}, which has no $REPARSE_POINT in use",
+                        i.tag, i.file.record
+                    ),
+                );
             }
         }
     }

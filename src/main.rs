@@ -166,7 +166,12 @@ fn open(src: &SourceArgs) -> Result<Opened, Error> {
         offset: src.offset,
     };
     let opened = Opened::open(&src.source, &opts)?;
-    for w in opened.container.warnings.iter().chain(&opened.volume.warnings) {
+    for w in opened
+        .container
+        .warnings
+        .iter()
+        .chain(&opened.volume.warnings)
+    {
         eprintln!("ntfs-inspect: warning: {w}");
     }
     Ok(opened)
@@ -177,7 +182,10 @@ fn drive(src: &SourceArgs) -> Result<char, Error> {
     let mut c = d.chars();
     match (c.next(), c.next()) {
         (Some(l), None) if l.is_ascii_alphabetic() => Ok(l.to_ascii_uppercase()),
-        _ => Err(Error::Usage(format!("--drive {} is not a drive letter", src.drive))),
+        _ => Err(Error::Usage(format!(
+            "--drive {} is not a drive letter",
+            src.drive
+        ))),
     }
 }
 
@@ -186,7 +194,10 @@ fn scan(o: &Opened) -> Scan {
     let scan = if io::stderr().is_terminal() && o.volume.record_count() > 200_000 {
         let total = o.volume.record_count();
         let s = Scan::with_progress(&o.volume, |done| {
-            eprint!("\rscanning MFT: {done}/{total} records ({}%)", done * 100 / total.max(1));
+            eprint!(
+                "\rscanning MFT: {done}/{total} records ({}%)",
+                done * 100 / total.max(1)
+            );
         });
         eprintln!();
         s
@@ -200,7 +211,8 @@ fn scan(o: &Opened) -> Scan {
 }
 
 fn find(scan: &Scan, path: &str) -> Result<u64, Error> {
-    scan.lookup(path).ok_or_else(|| Error::NotFound(format!("{path} is not on the volume")))
+    scan.lookup(path)
+        .ok_or_else(|| Error::NotFound(format!("{path} is not on the volume")))
 }
 
 fn stdout() -> BufWriter<io::StdoutLock<'static>> {
@@ -212,7 +224,12 @@ fn run(cli: Cli) -> AppResult {
         Command::Info { src } => info(&src),
         Command::Ls { src, path } => ls(&src, path.as_deref()),
         Command::Stat { src, path } => stat(&src, &path),
-        Command::Mft { src, format, deleted, output } => mft(&src, format, deleted, output),
+        Command::Mft {
+            src,
+            format,
+            deleted,
+            output,
+        } => mft(&src, format, deleted, output),
         Command::Links { src, format } => links(&src, format),
         Command::Reparse { src, path, raw } => reparse_cmd(&src, &path, raw),
     }
@@ -228,7 +245,11 @@ fn info(src: &SourceArgs) -> AppResult {
     writeln!(w, "Container:           {}", c.container.description)?;
     match &c.partition_table {
         Some((scheme, parts)) => {
-            writeln!(w, "Partition table:     {scheme:?}, {} partition(s)", parts.len())?;
+            writeln!(
+                w,
+                "Partition table:     {scheme:?}, {} partition(s)",
+                parts.len()
+            )?;
             for p in parts {
                 let chosen = c.partition.as_ref().is_some_and(|q| q.index == p.index);
                 writeln!(
@@ -240,28 +261,78 @@ fn info(src: &SourceArgs) -> AppResult {
                     p.start,
                     p.len,
                     p.type_name,
-                    p.name.as_deref().map(|n| format!("  name {n:?}")).unwrap_or_default()
+                    p.name
+                        .as_deref()
+                        .map(|n| format!("  name {n:?}"))
+                        .unwrap_or_default()
                 )?;
             }
         }
         None => writeln!(w, "Partition table:     none (the volume starts the disk)")?,
     }
-    writeln!(w, "Volume offset:       {} ({:#x})", c.volume_offset, c.volume_offset)?;
-    writeln!(w, "Volume size:         {} bytes ({} sectors)", b.volume_size(), b.total_sectors)?;
+    writeln!(
+        w,
+        "Volume offset:       {} ({:#x})",
+        c.volume_offset, c.volume_offset
+    )?;
+    writeln!(
+        w,
+        "Volume size:         {} bytes ({} sectors)",
+        b.volume_size(),
+        b.total_sectors
+    )?;
     let (label, version) = o.volume.label_and_version();
-    writeln!(w, "Volume label:        {}", label.as_deref().unwrap_or("(none)"))?;
-    writeln!(w, "NTFS version:        {}", version.map(|(a, b)| format!("{a}.{b}")).unwrap_or_else(|| "(unknown)".into()))?;
+    writeln!(
+        w,
+        "Volume label:        {}",
+        label.as_deref().unwrap_or("(none)")
+    )?;
+    writeln!(
+        w,
+        "NTFS version:        {}",
+        version
+            .map(|(a, b)| format!("{a}.{b}"))
+            .unwrap_or_else(|| "(unknown)".into())
+    )?;
     writeln!(w, "Serial number:       {:016X}", b.serial_number)?;
     writeln!(w, "Bytes per sector:    {}", b.bytes_per_sector)?;
     writeln!(w, "Cluster size:        {}", b.cluster_size)?;
     writeln!(w, "File record size:    {}", b.file_record_size)?;
     writeln!(w, "Index record size:   {}", b.index_record_size)?;
-    writeln!(w, "$MFT cluster:        {} (byte offset {:#x})", b.mft_lcn, b.mft_offset().unwrap_or(0))?;
-    writeln!(w, "$MFTMirr cluster:    {} (byte offset {:#x})", b.mft_mirror_lcn, b.mft_mirror_offset().unwrap_or(0))?;
-    writeln!(w, "$MFT size:           {} bytes in {} extent(s){}", o.volume.mft_size, o.volume.mft_runs.len(), if o.volume.mft_has_attribute_list { ", with an $ATTRIBUTE_LIST" } else { "" })?;
+    writeln!(
+        w,
+        "$MFT cluster:        {} (byte offset {:#x})",
+        b.mft_lcn,
+        b.mft_offset().unwrap_or(0)
+    )?;
+    writeln!(
+        w,
+        "$MFTMirr cluster:    {} (byte offset {:#x})",
+        b.mft_mirror_lcn,
+        b.mft_mirror_offset().unwrap_or(0)
+    )?;
+    writeln!(
+        w,
+        "$MFT size:           {} bytes in {} extent(s){}",
+        o.volume.mft_size,
+        o.volume.mft_runs.len(),
+        if o.volume.mft_has_attribute_list {
+            ", with an $ATTRIBUTE_LIST"
+        } else {
+            ""
+        }
+    )?;
     let sm = s.summary();
-    writeln!(w, "MFT records:         {} slots, {} valid records", sm.record_slots, sm.valid_records)?;
-    writeln!(w, "In use:              {} ({} files, {} directories)", sm.in_use, sm.files, sm.directories)?;
+    writeln!(
+        w,
+        "MFT records:         {} slots, {} valid records",
+        sm.record_slots, sm.valid_records
+    )?;
+    writeln!(
+        w,
+        "In use:              {} ({} files, {} directories)",
+        sm.in_use, sm.files, sm.directories
+    )?;
     writeln!(w, "Extension records:   {}", sm.extension_records)?;
     writeln!(w, "Deleted records:     {}", sm.deleted)?;
     writeln!(w, "Hard-linked files:   {}", sm.hard_linked_files)?;
@@ -289,16 +360,34 @@ fn type_column(e: &Entry, rp: Option<&reparse::ReparsePoint>) -> String {
 
 /// The ` [target]` part `dir` prints after a link's name, and our status.
 fn target_column(rec: &Record<'_>) -> String {
-    let Some(rp) = &rec.reparse else { return String::new() };
+    let Some(rp) = &rec.reparse else {
+        return String::new();
+    };
     let tag = rp.tag.name().unwrap_or("unknown tag");
     let shown = match &rp.content {
         Ok(reparse::ReparseContent::Symlink(s)) => s.print_name.clone(),
-        Ok(reparse::ReparseContent::MountPoint(m)) => if m.print_name.is_empty() { m.substitute_name.clone() } else { m.print_name.clone() },
+        Ok(reparse::ReparseContent::MountPoint(m)) => {
+            if m.print_name.is_empty() {
+                m.substitute_name.clone()
+            } else {
+                m.print_name.clone()
+            }
+        }
         Ok(reparse::ReparseContent::LxSymlink(l)) => l.target.clone(),
         Ok(_) => String::new(),
         Err(e) => format!("malformed: {} at {}: {}", e.field, e.offset, e.message),
     };
-    let status = rec.target.as_ref().map(|t| format!(" ({}{})", t.status.as_str(), if t.ancestor { ", ancestor" } else { "" })).unwrap_or_default();
+    let status = rec
+        .target
+        .as_ref()
+        .map(|t| {
+            format!(
+                " ({}{})",
+                t.status.as_str(),
+                if t.ancestor { ", ancestor" } else { "" }
+            )
+        })
+        .unwrap_or_default();
     if shown.is_empty() {
         format!(" [{tag}]")
     } else {
@@ -311,13 +400,23 @@ fn ls(src: &SourceArgs, path: Option<&str>) -> AppResult {
     let s = scan(&o);
     let resolver = Resolver::new(&s, drive(src)?);
     let dir = find(&s, path.unwrap_or("\\"))?;
-    let e = s.entry(dir).ok_or_else(|| Error::NotFound(format!("record {dir}")))?;
+    let e = s
+        .entry(dir)
+        .ok_or_else(|| Error::NotFound(format!("record {dir}")))?;
     if !e.directory {
         return Err(Error::Usage(format!("{} is not a directory", path.unwrap_or("\\"))).into());
     }
     let mut w = stdout();
-    writeln!(w, " Directory of {}\n", s.dir_path(dir).unwrap_or_else(|| format!("#{dir}")))?;
-    writeln!(w, "{:<17}  {:>14}  {:>5}  {:>8}  {:<12}  Name", "Modified (UTC)", "Type/Size", "Links", "Record", "Short name")?;
+    writeln!(
+        w,
+        " Directory of {}\n",
+        s.dir_path(dir).unwrap_or_else(|| format!("#{dir}"))
+    )?;
+    writeln!(
+        w,
+        "{:<17}  {:>14}  {:>5}  {:>8}  {:<12}  Name",
+        "Modified (UTC)", "Type/Size", "Links", "Record", "Short name"
+    )?;
     let mut files = 0;
     let mut dirs = 0;
     for (child, name) in s.list_dir(dir) {
@@ -325,9 +424,16 @@ fn ls(src: &SourceArgs, path: Option<&str>) -> AppResult {
             continue; // the DOS name is shown beside its long name
         }
         let rec = Record::new(&s, &resolver, child);
-        let when = child.standard_information.map(|si| filetime_iso(si.times.modified)).unwrap_or_default();
+        let when = child
+            .standard_information
+            .map(|si| filetime_iso(si.times.modified))
+            .unwrap_or_default();
         let when = when.get(..16).unwrap_or(&when).replace('T', " ");
-        let short = child.dos_name().filter(|_| name.namespace == ntfs_inspect::file_name::Namespace::Win32).map(|d| d.name.as_str()).unwrap_or("");
+        let short = child
+            .dos_name()
+            .filter(|_| name.namespace == ntfs_inspect::file_name::Namespace::Win32)
+            .map(|d| d.name.as_str())
+            .unwrap_or("");
         if child.directory {
             dirs += 1
         } else {
@@ -353,44 +459,91 @@ fn stat(src: &SourceArgs, path: &str) -> AppResult {
     let s = scan(&o);
     let resolver = Resolver::new(&s, drive(src)?);
     let n = find(&s, path)?;
-    let e = s.entry(n).ok_or_else(|| Error::NotFound(format!("record {n}")))?;
+    let e = s
+        .entry(n)
+        .ok_or_else(|| Error::NotFound(format!("record {n}")))?;
     let mut w = stdout();
     writeln!(w, "MFT record {} (byte offset {:#x})", e.record, e.offset)?;
     writeln!(w, "Sequence:          {}", e.sequence)?;
-    writeln!(w, "State:             {}{}", if e.in_use { "in use" } else { "not in use (deleted)" }, if e.directory { ", directory" } else { "" })?;
+    writeln!(
+        w,
+        "State:             {}{}",
+        if e.in_use {
+            "in use"
+        } else {
+            "not in use (deleted)"
+        },
+        if e.directory { ", directory" } else { "" }
+    )?;
     writeln!(w, "$LogFile LSN:      {}", e.lsn)?;
     writeln!(w, "Link count:        {} (record header)", e.link_count)?;
-    writeln!(w, "Hard links:        {} (names that are not DOS 8.3 names)", e.hard_links())?;
+    writeln!(
+        w,
+        "Hard links:        {} (names that are not DOS 8.3 names)",
+        e.hard_links()
+    )?;
     if let Some(b) = e.base {
-        writeln!(w, "Base record:       {} (sequence {}): this is an extension record", b.record, b.sequence)?;
+        writeln!(
+            w,
+            "Base record:       {} (sequence {}): this is an extension record",
+            b.record, b.sequence
+        )?;
     }
     if !e.extensions.is_empty() {
         writeln!(w, "Extension records: {:?}", e.extensions)?;
     }
     if let Some(si) = &e.standard_information {
         writeln!(w, "\n$STANDARD_INFORMATION")?;
-        writeln!(w, "  Flags:           {:#x} {}", si.file_attributes, ntfs_inspect::standard_information::attribute_names(si.file_attributes).join(" "))?;
+        writeln!(
+            w,
+            "  Flags:           {:#x} {}",
+            si.file_attributes,
+            ntfs_inspect::standard_information::attribute_names(si.file_attributes).join(" ")
+        )?;
         write_times(&mut w, &si.times)?;
         if let Some(id) = si.security_id {
-            writeln!(w, "  Owner/Security:  {} / {}", si.owner_id.unwrap_or(0), id)?;
+            writeln!(
+                w,
+                "  Owner/Security:  {} / {}",
+                si.owner_id.unwrap_or(0),
+                id
+            )?;
         }
         if let Some(usn) = si.usn {
             writeln!(w, "  USN:             {usn}")?;
         }
     }
     for name in &e.names {
-        writeln!(w, "\n$FILE_NAME {:?} ({})", name.name, name.namespace.as_str())?;
-        writeln!(w, "  Parent:          record {} sequence {}", name.parent.record, name.parent.sequence)?;
+        writeln!(
+            w,
+            "\n$FILE_NAME {:?} ({})",
+            name.name,
+            name.namespace.as_str()
+        )?;
+        writeln!(
+            w,
+            "  Parent:          record {} sequence {}",
+            name.parent.record, name.parent.sequence
+        )?;
         if name.namespace.is_link() {
             writeln!(w, "  Path:            {}", s.path_of(name))?;
         } else {
             writeln!(w, "  Path:            (DOS 8.3 name, not a hard link)")?;
         }
-        writeln!(w, "  Flags:           {:#x} {}", name.file_attributes, ntfs_inspect::standard_information::attribute_names(name.file_attributes).join(" "))?;
+        writeln!(
+            w,
+            "  Flags:           {:#x} {}",
+            name.file_attributes,
+            ntfs_inspect::standard_information::attribute_names(name.file_attributes).join(" ")
+        )?;
         if let Some(tag) = name.reparse_tag() {
             writeln!(w, "  Reparse tag:     {}", reparse::tag::ReparseTag(tag))?;
         }
-        writeln!(w, "  Sizes:           allocated {}, real {}", name.allocated_size, name.real_size)?;
+        writeln!(
+            w,
+            "  Sizes:           allocated {}, real {}",
+            name.allocated_size, name.real_size
+        )?;
         write_times(&mut w, &name.times)?;
     }
     // Every attribute, from the base record and its extension records, as stored.
@@ -401,17 +554,50 @@ fn stat(src: &SourceArgs, path: &str) -> AppResult {
                 for a in rec.attributes() {
                     match a {
                         Ok(a) => {
-                            let name = if a.name.is_empty() { String::new() } else { format!(" {:?}", a.name) };
+                            let name = if a.name.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" {:?}", a.name)
+                            };
                             let form = match &a.form {
-                                attribute::Form::Resident { value, .. } => format!("resident, {} bytes", value.len()),
-                                attribute::Form::NonResident { first_vcn, last_vcn, data_size, allocated_size, runs, .. } => {
-                                    let runs = ntfs_inspect::data_runs::decode(runs, *first_vcn, o.volume.total_clusters(), rec.offset + a.offset as u64)
-                                        .map(|rs| rs.iter().map(|r| match r.lcn { Some(l) => format!("{}+{}", l, r.length), None => format!("sparse+{}", r.length) }).collect::<Vec<_>>().join(" "))
-                                        .unwrap_or_else(|e| format!("bad runs: {e}"));
+                                attribute::Form::Resident { value, .. } => {
+                                    format!("resident, {} bytes", value.len())
+                                }
+                                attribute::Form::NonResident {
+                                    first_vcn,
+                                    last_vcn,
+                                    data_size,
+                                    allocated_size,
+                                    runs,
+                                    ..
+                                } => {
+                                    let runs = ntfs_inspect::data_runs::decode(
+                                        runs,
+                                        *first_vcn,
+                                        o.volume.total_clusters(),
+                                        rec.offset + a.offset as u64,
+                                    )
+                                    .map(|rs| {
+                                        rs.iter()
+                                            .map(|r| match r.lcn {
+                                                Some(l) => format!("{}+{}", l, r.length),
+                                                None => format!("sparse+{}", r.length),
+                                            })
+                                            .collect::<Vec<_>>()
+                                            .join(" ")
+                                    })
+                                    .unwrap_or_else(|e| format!("bad runs: {e}"));
                                     format!("non-resident, size {data_size}, allocated {allocated_size}, VCN {first_vcn}-{last_vcn}, runs {runs}")
                                 }
                             };
-                            writeln!(w, "  record {r:>6} +{:#05x}  {} ({:#x}) id {}{name}: {form}", a.offset, attribute::type_name(a.type_code), a.type_code, a.instance)?;
+                            writeln!(
+                                w,
+                                "  record {r:>6} +{:#05x}  {} ({:#x}) id {}{name}: {form}",
+                                a.offset,
+                                attribute::type_name(a.type_code),
+                                a.type_code,
+                                a.instance
+                            )?;
                         }
                         Err(err) => writeln!(w, "  record {r}: {err}")?,
                     }
@@ -424,20 +610,46 @@ fn stat(src: &SourceArgs, path: &str) -> AppResult {
     if let Some(list) = &e.attribute_list {
         writeln!(w, "\n$ATTRIBUTE_LIST ({} entries)", list.len())?;
         for l in list {
-            writeln!(w, "  {} ({:#x}){} in record {} (seq {}), first VCN {}, id {}", attribute::type_name(l.type_code), l.type_code, if l.name.is_empty() { String::new() } else { format!(" {:?}", l.name) }, l.record.record, l.record.sequence, l.first_vcn, l.instance)?;
+            writeln!(
+                w,
+                "  {} ({:#x}){} in record {} (seq {}), first VCN {}, id {}",
+                attribute::type_name(l.type_code),
+                l.type_code,
+                if l.name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {:?}", l.name)
+                },
+                l.record.record,
+                l.record.sequence,
+                l.first_vcn,
+                l.instance
+            )?;
         }
     }
     if !e.streams.is_empty() {
         writeln!(w, "\nAlternate data streams:")?;
         for st in &e.streams {
-            writeln!(w, "  {}:{}  {} bytes", e.primary_name().map(|n| n.name.as_str()).unwrap_or(""), st.name, st.size)?;
+            writeln!(
+                w,
+                "  {}:{}  {} bytes",
+                e.primary_name().map(|n| n.name.as_str()).unwrap_or(""),
+                st.name,
+                st.size
+            )?;
         }
     }
     let rec = Record::new(&s, &resolver, e);
     if let Some(rp) = &rec.reparse {
         writeln!(w, "\nReparse point: {} {}", rp.tag, target_column(&rec))?;
         if let Some(t) = &rec.target {
-            writeln!(w, "  Resolution:      {} {} ({})", t.status.as_str(), t.path.as_deref().unwrap_or(""), t.reason)?;
+            writeln!(
+                w,
+                "  Resolution:      {} {} ({})",
+                t.status.as_str(),
+                t.path.as_deref().unwrap_or(""),
+                t.reason
+            )?;
         }
     }
     writeln!(w, "\nPaths:")?;
@@ -467,7 +679,10 @@ fn mft(src: &SourceArgs, format: MftFormat, deleted: bool, output: Option<PathBu
     let resolver = Resolver::new(&s, drive(src)?);
     let sel = Selection { deleted };
     let out: Box<dyn Write> = match &output {
-        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| Error::io(format!("creating {}", p.display()), e))?),
+        Some(p) => Box::new(
+            std::fs::File::create(p)
+                .map_err(|e| Error::io(format!("creating {}", p.display()), e))?,
+        ),
         None => Box::new(io::stdout().lock()),
     };
     let mut w = BufWriter::with_capacity(1 << 20, out);
@@ -494,18 +709,27 @@ fn links(src: &SourceArgs, format: LinksFormat) -> AppResult {
         }
         LinksFormat::Jsonl => {
             for h in &report.hard_links {
-                serde_json::to_writer(&mut w, &serde_json::json!({"type": "hard_link", "link": h})).map_err(io::Error::other)?;
+                serde_json::to_writer(&mut w, &serde_json::json!({"type": "hard_link", "link": h}))
+                    .map_err(io::Error::other)?;
                 writeln!(w)?;
             }
             for r in &report.reparse_points {
-                serde_json::to_writer(&mut w, &serde_json::json!({"type": "reparse_point", "link": r})).map_err(io::Error::other)?;
+                serde_json::to_writer(
+                    &mut w,
+                    &serde_json::json!({"type": "reparse_point", "link": r}),
+                )
+                .map_err(io::Error::other)?;
                 writeln!(w)?;
             }
         }
         LinksFormat::Text => {
             writeln!(w, "Hard-linked files: {}", report.hard_links.len())?;
             for h in &report.hard_links {
-                writeln!(w, "\n#{} links: {} hard link(s), header link count {}", h.record, h.hard_links, h.link_count)?;
+                writeln!(
+                    w,
+                    "\n#{} links: {} hard link(s), header link count {}",
+                    h.record, h.hard_links, h.link_count
+                )?;
                 for p in &h.paths {
                     writeln!(w, "  {p}")?;
                 }
@@ -515,23 +739,47 @@ fn links(src: &SourceArgs, format: LinksFormat) -> AppResult {
                 writeln!(w, "\n{}  <{}>  #{}", r.path, r.kind, r.record)?;
                 writeln!(w, "  tag:    {}", r.tag)?;
                 if let Some(t) = &r.link_text {
-                    writeln!(w, "  target: {t}{}", match r.relative { Some(true) => " (relative)", Some(false) => " (absolute)", None => "" })?;
+                    writeln!(
+                        w,
+                        "  target: {t}{}",
+                        match r.relative {
+                            Some(true) => " (relative)",
+                            Some(false) => " (absolute)",
+                            None => "",
+                        }
+                    )?;
                 }
                 if let Some(res) = &r.resolution {
                     writeln!(
                         w,
                         "  status: {}{}{}",
                         res.status.as_str(),
-                        res.path.as_deref().map(|p| format!(" {p}")).unwrap_or_default(),
+                        res.path
+                            .as_deref()
+                            .map(|p| format!(" {p}"))
+                            .unwrap_or_default(),
                         res.record.map(|n| format!(" (#{n})")).unwrap_or_default()
                     )?;
                     writeln!(w, "          {}", res.reason)?;
-                    let name = |n: &u64| format!("{} (#{n})", s.paths(*n).first().map(String::as_str).unwrap_or("?"));
+                    let name = |n: &u64| {
+                        format!(
+                            "{} (#{n})",
+                            s.paths(*n).first().map(String::as_str).unwrap_or("?")
+                        )
+                    };
                     if !res.chain.is_empty() {
-                        writeln!(w, "  via:    {}", res.chain.iter().map(name).collect::<Vec<_>>().join(" -> "))?;
+                        writeln!(
+                            w,
+                            "  via:    {}",
+                            res.chain.iter().map(name).collect::<Vec<_>>().join(" -> ")
+                        )?;
                     }
                     if !res.cycle.is_empty() {
-                        writeln!(w, "  cycle:  {}", res.cycle.iter().map(name).collect::<Vec<_>>().join(" -> "))?;
+                        writeln!(
+                            w,
+                            "  cycle:  {}",
+                            res.cycle.iter().map(name).collect::<Vec<_>>().join(" -> ")
+                        )?;
                     }
                 }
                 if let Some(e) = &r.error {
@@ -543,7 +791,11 @@ fn links(src: &SourceArgs, format: LinksFormat) -> AppResult {
                 (None, Some(e)) => writeln!(w, "\n$Extend\\$Reparse:$R unreadable: {e}")?,
                 (None, None) => writeln!(w, "\n$Extend\\$Reparse:$R: not present")?,
             }
-            writeln!(w, "Disagreements between $R, $REPARSE_POINT and $FILE_NAME tags: {}", report.disagreements.len())?;
+            writeln!(
+                w,
+                "Disagreements between $R, $REPARSE_POINT and $FILE_NAME tags: {}",
+                report.disagreements.len()
+            )?;
             for d in &report.disagreements {
                 writeln!(w, "  #{}: {}", d.record, d.message)?;
             }
@@ -558,8 +810,14 @@ fn reparse_cmd(src: &SourceArgs, path: &str, raw: bool) -> AppResult {
     let s = scan(&o);
     let resolver = Resolver::new(&s, drive(src)?);
     let n = find(&s, path)?;
-    let e = s.entry(n).ok_or_else(|| Error::NotFound(format!("record {n}")))?;
-    let value = e.reparse.as_deref().ok_or_else(|| Error::NotFound(format!("{path} (record {n}) has no $REPARSE_POINT attribute")))?;
+    let e = s
+        .entry(n)
+        .ok_or_else(|| Error::NotFound(format!("record {n}")))?;
+    let value = e.reparse.as_deref().ok_or_else(|| {
+        Error::NotFound(format!(
+            "{path} (record {n}) has no $REPARSE_POINT attribute"
+        ))
+    })?;
     let mut w = stdout();
     if raw {
         w.write_all(value)?;
@@ -569,10 +827,24 @@ fn reparse_cmd(src: &SourceArgs, path: &str, raw: bool) -> AppResult {
     let rp = reparse::decode(value);
     writeln!(w, "{}", rp.describe().trim_end())?;
     if let Some(res) = resolver.resolve(n) {
-        writeln!(w, "Resolution:          {} {}", res.status.as_str(), res.path.as_deref().unwrap_or(""))?;
+        writeln!(
+            w,
+            "Resolution:          {} {}",
+            res.status.as_str(),
+            res.path.as_deref().unwrap_or("")
+        )?;
         writeln!(w, "                     {}", res.reason)?;
     }
-    writeln!(w, "\nReparse data ({} bytes, {}):", value.len(), if e.reparse_resident { "resident" } else { "non-resident" })?;
+    writeln!(
+        w,
+        "\nReparse data ({} bytes, {}):",
+        value.len(),
+        if e.reparse_resident {
+            "resident"
+        } else {
+            "non-resident"
+        }
+    )?;
     let color = io::stdout().is_terminal();
     let mut printer = hexyl::PrinterBuilder::new(&mut w)
         .show_color(color)

@@ -42,15 +42,21 @@ impl FileReference {
 
 /// Reads a little-endian `u16` at `at`, or `None` when the slice is too short.
 pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 /// Reads a little-endian `u32` at `at`.
 pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 /// Reads a little-endian `u64` at `at`.
 pub(crate) fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
+    Some(u64::from_le_bytes(
+        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
 }
 
 /// Applies the update sequence array of a multi-sector structure (FILE or INDX) in place.
@@ -67,11 +73,20 @@ pub fn apply_fixups(buf: &mut [u8], what: &'static str, offset: u64) -> Result<u
     }
     let sectors = usa_count - 1;
     if sectors * FIXUP_STRIDE != buf.len() {
-        return Err(err(6, format!("update sequence count {usa_count} does not fit a {}-byte structure", buf.len())));
+        return Err(err(
+            6,
+            format!(
+                "update sequence count {usa_count} does not fit a {}-byte structure",
+                buf.len()
+            ),
+        ));
     }
     let usa_end = usa_offset + usa_count * 2;
     if usa_offset < 8 || usa_offset % 2 != 0 || usa_end > FIXUP_STRIDE - 2 {
-        return Err(err(4, format!("update sequence array at {usa_offset:#x} is outside the first sector")));
+        return Err(err(
+            4,
+            format!("update sequence array at {usa_offset:#x} is outside the first sector"),
+        ));
     }
     let usn = [buf[usa_offset], buf[usa_offset + 1]];
     for i in 0..sectors {
@@ -154,7 +169,9 @@ pub fn parse_header(buf: &mut [u8], number: u64, offset: u64) -> Result<Option<R
         None => return Err(rec_err(0, "record is empty".into())),
     }
     apply_fixups(buf, "FILE record", offset).map_err(|e| match e {
-        Error::Format { offset: o, message, .. } => Error::record(number, o, message),
+        Error::Format {
+            offset: o, message, ..
+        } => Error::record(number, o, message),
         e => e,
     })?;
     let len = buf.len();
@@ -169,13 +186,32 @@ pub fn parse_header(buf: &mut [u8], number: u64, offset: u64) -> Result<Option<R
         allocated_size: u32_at(buf, 0x1C).unwrap_or(0),
         base: FileReference::from_u64(u64_at(buf, 0x20).unwrap_or(0)),
         next_attribute_id: g16(0x28),
-        self_number: if g16(0x04) >= 0x30 { u32_at(buf, 0x2C) } else { None },
+        self_number: if g16(0x04) >= 0x30 {
+            u32_at(buf, 0x2C)
+        } else {
+            None
+        },
     };
-    if header.first_attribute < 0x18 || header.first_attribute as usize >= len || header.first_attribute % 8 != 0 {
-        return Err(rec_err(0x14, format!("first attribute offset {:#x} is outside the record", header.first_attribute)));
+    if header.first_attribute < 0x18
+        || header.first_attribute as usize >= len
+        || header.first_attribute % 8 != 0
+    {
+        return Err(rec_err(
+            0x14,
+            format!(
+                "first attribute offset {:#x} is outside the record",
+                header.first_attribute
+            ),
+        ));
     }
     if header.used_size as usize > len || header.used_size < u32::from(header.first_attribute) {
-        return Err(rec_err(0x18, format!("bytes in use {:#x} do not fit a {len:#x}-byte record", header.used_size)));
+        return Err(rec_err(
+            0x18,
+            format!(
+                "bytes in use {:#x} do not fit a {len:#x}-byte record",
+                header.used_size
+            ),
+        ));
     }
     Ok(Some(header))
 }

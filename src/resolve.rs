@@ -81,7 +81,12 @@ pub enum LinkTarget {
 
 /// The target a decoded reparse point names, for the link kinds we resolve.
 pub fn link_target(content: &ReparseContent, drive: char) -> Option<LinkTarget> {
-    let split = |s: &str, sep: &[char]| -> Vec<String> { s.split(sep).filter(|c| !c.is_empty()).map(str::to_string).collect() };
+    let split = |s: &str, sep: &[char]| -> Vec<String> {
+        s.split(sep)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
     match content {
         ReparseContent::MountPoint(m) => Some(nt_target(&m.substitute_name, false, drive)),
         ReparseContent::Symlink(s) => Some(nt_target(&s.substitute_name, s.is_relative(), drive)),
@@ -93,12 +98,20 @@ pub fn link_target(content: &ReparseContent, drive: char) -> Option<LinkTarget> 
                 let tail = parts.next().unwrap_or("");
                 let mut chars = d.chars();
                 match (chars.next(), chars.next()) {
-                    (Some(c), None) if c.eq_ignore_ascii_case(&drive) => Some(LinkTarget::Absolute(split(tail, &['/']))),
-                    (Some(c), None) if c.is_ascii_alphabetic() => Some(LinkTarget::External(format!("drive {}: (WSL path {t})", c.to_ascii_uppercase()))),
-                    _ => Some(LinkTarget::External(format!("absolute Linux path {t} (not on an NTFS drive)"))),
+                    (Some(c), None) if c.eq_ignore_ascii_case(&drive) => {
+                        Some(LinkTarget::Absolute(split(tail, &['/'])))
+                    }
+                    (Some(c), None) if c.is_ascii_alphabetic() => Some(LinkTarget::External(
+                        format!("drive {}: (WSL path {t})", c.to_ascii_uppercase()),
+                    )),
+                    _ => Some(LinkTarget::External(format!(
+                        "absolute Linux path {t} (not on an NTFS drive)"
+                    ))),
                 }
             } else if t.starts_with('/') {
-                Some(LinkTarget::External(format!("absolute Linux path {t} (not on an NTFS drive)")))
+                Some(LinkTarget::External(format!(
+                    "absolute Linux path {t} (not on an NTFS drive)"
+                )))
             } else {
                 Some(LinkTarget::Relative(split(t, &['/'])))
             }
@@ -109,7 +122,12 @@ pub fn link_target(content: &ReparseContent, drive: char) -> Option<LinkTarget> 
 
 /// Reads an NT path target (`\??\C:\x`, `\??\UNC\…`, `\??\Volume{…}\`, `..\x`, `\x`).
 fn nt_target(sub: &str, relative: bool, drive: char) -> LinkTarget {
-    let split = |s: &str| -> Vec<String> { s.split(['\\', '/']).filter(|c| !c.is_empty()).map(str::to_string).collect() };
+    let split = |s: &str| -> Vec<String> {
+        s.split(['\\', '/'])
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
     if relative {
         return if sub.starts_with('\\') {
             LinkTarget::Absolute(split(sub))
@@ -122,13 +140,19 @@ fn nt_target(sub: &str, relative: bool, drive: char) -> LinkTarget {
         .or_else(|| sub.strip_prefix("\\\\?\\"))
         .or_else(|| sub.strip_prefix("\\DosDevices\\"))
         .unwrap_or(sub);
-    if rest.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("UNC\\")) {
+    if rest
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("UNC\\"))
+    {
         return LinkTarget::External(format!("UNC path \\\\{}", &rest[4..]));
     }
     if rest.starts_with("\\\\") {
         return LinkTarget::External(format!("UNC path {rest}"));
     }
-    if rest.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("Volume{")) {
+    if rest
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("Volume{"))
+    {
         return LinkTarget::External(format!("volume {}", rest.trim_end_matches('\\')));
     }
     let mut chars = rest.chars();
@@ -192,10 +216,18 @@ impl<'a> Resolver<'a> {
 
     /// Components of the directory holding record `n` (its primary name's parent).
     fn dir_components(&self, n: u64) -> Vec<String> {
-        let Some(e) = self.scan.entry(n) else { return Vec::new() };
-        let Some(name) = e.primary_name() else { return Vec::new() };
+        let Some(e) = self.scan.entry(n) else {
+            return Vec::new();
+        };
+        let Some(name) = e.primary_name() else {
+            return Vec::new();
+        };
         let p = self.scan.path_of(name);
-        let mut parts: Vec<String> = p.split('\\').filter(|c| !c.is_empty()).map(str::to_string).collect();
+        let mut parts: Vec<String> = p
+            .split('\\')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
         parts.pop();
         parts
     }
@@ -204,7 +236,9 @@ impl<'a> Resolver<'a> {
     fn absolute(&self, link: u64, t: LinkTarget) -> Result<Vec<String>, String> {
         match t {
             LinkTarget::Absolute(p) => Ok(normalize(p)),
-            LinkTarget::Relative(p) => Ok(normalize(self.dir_components(link).into_iter().chain(p))),
+            LinkTarget::Relative(p) => {
+                Ok(normalize(self.dir_components(link).into_iter().chain(p)))
+            }
             LinkTarget::External(r) => Err(r),
         }
     }
@@ -264,19 +298,41 @@ impl<'a> Resolver<'a> {
         let mut r = match self.walk(parts, true, &mut followed) {
             Walk::Found(rec) => {
                 let path = self.scan.paths(rec).into_iter().next().unwrap_or(display);
-                mk(Status::Resolves, Some(path), Some(rec), "target exists".into())
+                mk(
+                    Status::Resolves,
+                    Some(path),
+                    Some(rec),
+                    "target exists".into(),
+                )
             }
-            Walk::Missing(at) => mk(Status::Broken, Some(display), None, format!("{at} does not exist")),
-            Walk::External(reason) => mk(Status::External, Some(display), None, format!("a link on the way leads off the volume: {reason}")),
+            Walk::Missing(at) => mk(
+                Status::Broken,
+                Some(display),
+                None,
+                format!("{at} does not exist"),
+            ),
+            Walk::External(reason) => mk(
+                Status::External,
+                Some(display),
+                None,
+                format!("a link on the way leads off the volume: {reason}"),
+            ),
             Walk::Loop(cycle) => {
-                let mut r = mk(Status::Loop, Some(display), None, format!("links loop through records {cycle:?}"));
+                let mut r = mk(
+                    Status::Loop,
+                    Some(display),
+                    None,
+                    format!("links loop through records {cycle:?}"),
+                );
                 r.cycle = cycle;
                 r
             }
         };
         r.chain = followed.into_iter().skip(1).collect();
         if let (Status::Resolves, Some(target)) = (r.status, r.record) {
-            if self.scan.entry(target).is_some_and(|e| e.directory) && self.is_ancestor_or_self(target, n) {
+            if self.scan.entry(target).is_some_and(|e| e.directory)
+                && self.is_ancestor_or_self(target, n)
+            {
                 r.ancestor = true;
                 r.reason = "target is an ancestor of the link: it resolves, but a recursive walk that follows links loops".into();
             }
@@ -288,8 +344,12 @@ impl<'a> Resolver<'a> {
     fn is_ancestor_or_self(&self, dir: u64, link: u64) -> bool {
         let mut cur = link;
         for _ in 0..4096 {
-            let Some(e) = self.scan.entry(cur) else { return false };
-            let Some(name) = e.primary_name() else { return false };
+            let Some(e) = self.scan.entry(cur) else {
+                return false;
+            };
+            let Some(name) = e.primary_name() else {
+                return false;
+            };
             let parent = name.parent.record;
             if parent == dir {
                 return true;
@@ -312,11 +372,27 @@ mod tests {
         let abs = |v: &[&str]| LinkTarget::Absolute(v.iter().map(|s| s.to_string()).collect());
         assert_eq!(nt_target("\\??\\C:\\a\\b", false, 'C'), abs(&["a", "b"]));
         assert_eq!(nt_target("\\??\\c:\\a", false, 'C'), abs(&["a"]));
-        assert!(matches!(nt_target("\\??\\D:\\a", false, 'C'), LinkTarget::External(_)));
-        assert!(matches!(nt_target("\\??\\UNC\\srv\\share", false, 'C'), LinkTarget::External(_)));
-        assert!(matches!(nt_target("\\??\\Volume{01234567-89ab-cdef-0123-456789abcdef}\\", false, 'C'), LinkTarget::External(_)));
+        assert!(matches!(
+            nt_target("\\??\\D:\\a", false, 'C'),
+            LinkTarget::External(_)
+        ));
+        assert!(matches!(
+            nt_target("\\??\\UNC\\srv\\share", false, 'C'),
+            LinkTarget::External(_)
+        ));
+        assert!(matches!(
+            nt_target(
+                "\\??\\Volume{01234567-89ab-cdef-0123-456789abcdef}\\",
+                false,
+                'C'
+            ),
+            LinkTarget::External(_)
+        ));
         assert_eq!(nt_target("\\x\\y", true, 'C'), abs(&["x", "y"]));
-        assert_eq!(nt_target("..\\x", true, 'C'), LinkTarget::Relative(vec!["..".into(), "x".into()]));
+        assert_eq!(
+            nt_target("..\\x", true, 'C'),
+            LinkTarget::Relative(vec!["..".into(), "x".into()])
+        );
     }
 
     #[test]
@@ -390,12 +466,31 @@ impl LinkReport {
             let Some(v) = &e.reparse else { continue };
             let rp = reparse::decode(v);
             let (sub, print, relative, text) = match &rp.content {
-                Ok(ReparseContent::Symlink(s)) => (Some(s.substitute_name.clone()), Some(s.print_name.clone()), Some(s.is_relative()), Some(s.print_name.clone())),
+                Ok(ReparseContent::Symlink(s)) => (
+                    Some(s.substitute_name.clone()),
+                    Some(s.print_name.clone()),
+                    Some(s.is_relative()),
+                    Some(s.print_name.clone()),
+                ),
                 Ok(ReparseContent::MountPoint(m)) => {
-                    let text = if m.print_name.is_empty() { m.substitute_name.clone() } else { m.print_name.clone() };
-                    (Some(m.substitute_name.clone()), Some(m.print_name.clone()), Some(false), Some(text))
+                    let text = if m.print_name.is_empty() {
+                        m.substitute_name.clone()
+                    } else {
+                        m.print_name.clone()
+                    };
+                    (
+                        Some(m.substitute_name.clone()),
+                        Some(m.print_name.clone()),
+                        Some(false),
+                        Some(text),
+                    )
                 }
-                Ok(ReparseContent::LxSymlink(l)) => (None, None, Some(!l.target.starts_with('/')), Some(l.target.clone())),
+                Ok(ReparseContent::LxSymlink(l)) => (
+                    None,
+                    None,
+                    Some(!l.target.starts_with('/')),
+                    Some(l.target.clone()),
+                ),
                 Ok(ReparseContent::AppExecLink(a)) => (None, None, None, Some(a.exe_path.clone())),
                 _ => (None, None, None, None),
             };
@@ -412,7 +507,11 @@ impl LinkReport {
                     print_name: print.clone(),
                     relative,
                     resolution: resolver.resolve(e.record),
-                    error: rp.content.as_ref().err().map(|e| format!("{} at byte {}: {}", e.field, e.offset, e.message)),
+                    error: rp
+                        .content
+                        .as_ref()
+                        .err()
+                        .map(|e| format!("{} at byte {}: {}", e.field, e.offset, e.message)),
                 });
             }
         }

@@ -129,7 +129,12 @@ pub struct Scan {
 }
 
 /// Decodes one fixed-up record into an entry. `bytes` is modified (fixups).
-fn decode_record(vol: &Volume, bytes: &mut [u8], number: u64, offset: u64) -> Result<Option<Entry>, Error> {
+fn decode_record(
+    vol: &Volume,
+    bytes: &mut [u8],
+    number: u64,
+    offset: u64,
+) -> Result<Option<Entry>, Error> {
     let Some(header) = record::parse_header(bytes, number, offset)? else {
         return Ok(None);
     };
@@ -173,17 +178,23 @@ fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset:
             Form::NonResident { .. } => at,
         };
         match (a.type_code, &a.form) {
-            (attribute::FILE_NAME, Form::Resident { value, .. }) => match FileName::parse(value, value_at) {
-                Ok(n) => e.names.push(n),
-                Err(err) => e.problems.push(err.to_string()),
-            },
-            (attribute::STANDARD_INFORMATION, Form::Resident { value, .. }) => match StandardInformation::parse(value, value_at) {
-                Ok(si) => e.standard_information = Some(si),
-                Err(err) => e.problems.push(err.to_string()),
-            },
+            (attribute::FILE_NAME, Form::Resident { value, .. }) => {
+                match FileName::parse(value, value_at) {
+                    Ok(n) => e.names.push(n),
+                    Err(err) => e.problems.push(err.to_string()),
+                }
+            }
+            (attribute::STANDARD_INFORMATION, Form::Resident { value, .. }) => {
+                match StandardInformation::parse(value, value_at) {
+                    Ok(si) => e.standard_information = Some(si),
+                    Err(err) => e.problems.push(err.to_string()),
+                }
+            }
             (attribute::DATA, form) => {
                 let (size, alloc, resident, first) = match form {
-                    Form::Resident { value, .. } => (value.len() as u64, value.len() as u64, true, true),
+                    Form::Resident { value, .. } => {
+                        (value.len() as u64, value.len() as u64, true, true)
+                    }
                     Form::NonResident {
                         data_size,
                         allocated_size,
@@ -209,7 +220,15 @@ fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset:
                 e.reparse = Some(value.to_vec());
                 e.reparse_resident = true;
             }
-            (attribute::REPARSE_POINT, Form::NonResident { runs, first_vcn, data_size, .. }) => {
+            (
+                attribute::REPARSE_POINT,
+                Form::NonResident {
+                    runs,
+                    first_vcn,
+                    data_size,
+                    ..
+                },
+            ) => {
                 if *data_size > MAX_REPARSE_SIZE {
                     e.problems.push(format!(
                         "$REPARSE_POINT at byte offset {at:#x}: data size {data_size} is over the 16 KiB NTFS allows"
@@ -220,14 +239,22 @@ fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset:
                     .and_then(|runs| vol.read_nonresident(&runs, *data_size, "$REPARSE_POINT"));
                 match r {
                     Ok(v) => e.reparse = Some(v),
-                    Err(err) => e.problems.push(format!("$REPARSE_POINT at byte offset {at:#x}: {err}")),
+                    Err(err) => e
+                        .problems
+                        .push(format!("$REPARSE_POINT at byte offset {at:#x}: {err}")),
                 }
             }
             (attribute::ATTRIBUTE_LIST, form) => {
                 let value = match form {
                     Form::Resident { value, .. } => Ok(value.to_vec()),
-                    Form::NonResident { runs, first_vcn, data_size, .. } => data_runs::decode(runs, *first_vcn, vol.total_clusters(), at)
-                        .and_then(|runs| vol.read_nonresident(&runs, *data_size, "$ATTRIBUTE_LIST")),
+                    Form::NonResident {
+                        runs,
+                        first_vcn,
+                        data_size,
+                        ..
+                    } => data_runs::decode(runs, *first_vcn, vol.total_clusters(), at).and_then(
+                        |runs| vol.read_nonresident(&runs, *data_size, "$ATTRIBUTE_LIST"),
+                    ),
                 };
                 match value {
                     Ok(v) => {
@@ -237,7 +264,9 @@ fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset:
                         }
                         e.attribute_list = Some(list);
                     }
-                    Err(err) => e.problems.push(format!("$ATTRIBUTE_LIST at byte offset {at:#x}: {err}")),
+                    Err(err) => e
+                        .problems
+                        .push(format!("$ATTRIBUTE_LIST at byte offset {at:#x}: {err}")),
                 }
             }
             _ => {}
@@ -341,14 +370,21 @@ impl Scan {
     /// base's `$ATTRIBUTE_LIST`.
     fn merge_extensions(&mut self) {
         for b in 0..self.entries.len() {
-            let Some(list) = self.entries[b].attribute_list.as_ref() else { continue };
+            let Some(list) = self.entries[b].attribute_list.as_ref() else {
+                continue;
+            };
             let base_ref = self.entries[b].reference();
-            let mut records: Vec<u64> = list.iter().map(|l| l.record.record).filter(|&r| r != base_ref.record).collect();
+            let mut records: Vec<u64> = list
+                .iter()
+                .map(|l| l.record.record)
+                .filter(|&r| r != base_ref.record)
+                .collect();
             records.sort_unstable();
             records.dedup();
             for r in records {
                 let Some(x) = self.pos(r) else {
-                    let msg = format!("attribute list names extension record {r}, which holds no record");
+                    let msg =
+                        format!("attribute list names extension record {r}, which holds no record");
                     self.entries[b].problems.push(msg);
                     continue;
                 };
@@ -367,7 +403,10 @@ impl Scan {
                 let reparse = ext.reparse.take();
                 let reparse_resident = ext.reparse_resident;
                 let si = ext.standard_information.take();
-                let data = ext.data_size.take().map(|d| (d, ext.allocated_size.take(), ext.data_resident));
+                let data = ext
+                    .data_size
+                    .take()
+                    .map(|d| (d, ext.allocated_size.take(), ext.data_resident));
                 let problems: Vec<String> = std::mem::take(&mut ext.problems);
                 let base = &mut self.entries[b];
                 base.names.extend(names);
@@ -384,7 +423,11 @@ impl Scan {
                     base.allocated_size = a;
                     base.data_resident = res;
                 }
-                base.problems.extend(problems.into_iter().map(|p| format!("extension record {r}: {p}")));
+                base.problems.extend(
+                    problems
+                        .into_iter()
+                        .map(|p| format!("extension record {r}: {p}")),
+                );
                 base.extensions.push(r);
             }
         }
@@ -398,7 +441,8 @@ impl Scan {
     fn parent_of(&self, name: &FileName) -> Option<usize> {
         let p = self.pos(name.parent.record)?;
         let pe = &self.entries[p];
-        let same = pe.sequence == name.parent.sequence || (!pe.in_use && pe.sequence == name.parent.sequence.wrapping_add(1));
+        let same = pe.sequence == name.parent.sequence
+            || (!pe.in_use && pe.sequence == name.parent.sequence.wrapping_add(1));
         (pe.directory && same && pe.is_base()).then_some(p)
     }
 
@@ -466,7 +510,12 @@ impl Scan {
     /// The path of the directory that holds `name` ("" for the root), or the orphan directory.
     fn parent_path(&self, name: &FileName) -> String {
         match self.parent_of(name) {
-            Some(p) => self.dir_paths.get(p).and_then(|d| d.as_deref()).unwrap_or("").to_string(),
+            Some(p) => self
+                .dir_paths
+                .get(p)
+                .and_then(|d| d.as_deref())
+                .unwrap_or("")
+                .to_string(),
             None => format!("\\{ORPHAN_DIR}"),
         }
     }
@@ -483,13 +532,19 @@ impl Scan {
     pub fn dir_path(&self, record: u64) -> Option<String> {
         let p = self.pos(record)?;
         let s = self.dir_paths.get(p)?.as_deref()?;
-        Some(if s.is_empty() { "\\".to_string() } else { s.to_string() })
+        Some(if s.is_empty() {
+            "\\".to_string()
+        } else {
+            s.to_string()
+        })
     }
 
     /// Every full path of record `n`, one per hard link (DOS names are not links), as
     /// `fsutil hardlink list` prints them: `\dir\file`.
     pub fn paths(&self, n: u64) -> Vec<String> {
-        let Some(e) = self.entry(n) else { return Vec::new() };
+        let Some(e) = self.entry(n) else {
+            return Vec::new();
+        };
         if e.record == ROOT {
             return vec!["\\".to_string()];
         }
@@ -508,7 +563,9 @@ impl Scan {
                 }
                 for (j, name) in e.names.iter().enumerate() {
                     if self.parent_of(name).is_some() {
-                        m.entry(name.parent.record).or_default().push((i as u32, j as u16));
+                        m.entry(name.parent.record)
+                            .or_default()
+                            .push((i as u32, j as u16));
                     }
                 }
             }
@@ -522,9 +579,23 @@ impl Scan {
         let mut v: Vec<(&Entry, &FileName)> = self
             .children()
             .get(&dir)
-            .map(|c| c.iter().map(|&(i, j)| (&self.entries[i as usize], &self.entries[i as usize].names[j as usize])).collect())
+            .map(|c| {
+                c.iter()
+                    .map(|&(i, j)| {
+                        (
+                            &self.entries[i as usize],
+                            &self.entries[i as usize].names[j as usize],
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
-        v.sort_by(|a, b| a.1.name.to_uppercase().cmp(&b.1.name.to_uppercase()).then(a.1.name.cmp(&b.1.name)));
+        v.sort_by(|a, b| {
+            a.1.name
+                .to_uppercase()
+                .cmp(&b.1.name.to_uppercase())
+                .then(a.1.name.cmp(&b.1.name))
+        });
         v
     }
 
@@ -537,7 +608,10 @@ impl Scan {
             return self.entry(n).map(|e| e.record);
         }
         let mut cur = ROOT;
-        for comp in path.split(['\\', '/']).filter(|c| !c.is_empty() && *c != ".") {
+        for comp in path
+            .split(['\\', '/'])
+            .filter(|c| !c.is_empty() && *c != ".")
+        {
             cur = self.child(cur, comp)?;
         }
         Some(cur)
@@ -546,12 +620,20 @@ impl Scan {
     /// The record named `name` inside directory `dir`.
     pub fn child(&self, dir: u64, name: &str) -> Option<u64> {
         let kids = self.children().get(&dir)?;
-        let get = |&(i, j): &(u32, u16)| (&self.entries[i as usize], &self.entries[i as usize].names[j as usize]);
+        let get = |&(i, j): &(u32, u16)| {
+            (
+                &self.entries[i as usize],
+                &self.entries[i as usize].names[j as usize],
+            )
+        };
         if let Some((e, _)) = kids.iter().map(get).find(|(_, n)| n.name == name) {
             return Some(e.record);
         }
         let upper = name.to_uppercase();
-        kids.iter().map(get).find(|(_, n)| n.name.to_uppercase() == upper).map(|(e, _)| e.record)
+        kids.iter()
+            .map(get)
+            .find(|(_, n)| n.name.to_uppercase() == upper)
+            .map(|(e, _)| e.record)
     }
 }
 

@@ -120,16 +120,22 @@ impl FileSource {
     /// Opens `path` read-only. Regular files are mapped; block devices and anything that cannot
     /// be mapped are read with positioned reads, with their size taken from the device.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        let file =
+            File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
         let meta = file
             .metadata()
             .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?;
         let len = if meta.is_file() {
             meta.len()
         } else {
-            device_len(&file).map_err(|e| Error::io(format!("finding the size of {}", path.display()), e))?
+            device_len(&file)
+                .map_err(|e| Error::io(format!("finding the size of {}", path.display()), e))?
         };
-        let map = if meta.is_file() && len > 0 { map_file(&file) } else { None };
+        let map = if meta.is_file() && len > 0 {
+            map_file(&file)
+        } else {
+            None
+        };
         Ok(FileSource { file, len, map })
     }
 }
@@ -163,8 +169,12 @@ impl ReadAt for FileSource {
             buf.copy_from_slice(&map[start..start + buf.len()]);
             return Ok(());
         }
-        read_exact_at(&self.file, offset, buf)
-            .map_err(|e| Error::io(format!("reading {} bytes at byte offset {offset:#x}", buf.len()), e))
+        read_exact_at(&self.file, offset, buf).map_err(|e| {
+            Error::io(
+                format!("reading {} bytes at byte offset {offset:#x}", buf.len()),
+                e,
+            )
+        })
     }
     fn as_slice(&self) -> Option<&[u8]> {
         self.map.as_deref()
@@ -223,7 +233,9 @@ impl std::io::Seek for Cursor {
             std::io::SeekFrom::End(d) => self.src.len().checked_add_signed(d),
             std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
-        self.pos = new.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before start"))?;
+        self.pos = new.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before start")
+        })?;
         Ok(self.pos)
     }
 }

@@ -24,7 +24,11 @@ impl StandardInformation {
     /// Parses the value (48 bytes for NTFS 1.2, 72 for 3.0+).
     pub fn parse(v: &[u8], offset: u64) -> Result<StandardInformation> {
         if v.len() < 0x24 {
-            return Err(Error::format("$STANDARD_INFORMATION", offset, format!("value is {} bytes, shorter than 36", v.len())));
+            return Err(Error::format(
+                "$STANDARD_INFORMATION",
+                offset,
+                format!("value is {} bytes, shorter than 36", v.len()),
+            ));
         }
         let long = v.len() >= 0x48;
         Ok(StandardInformation {
@@ -58,5 +62,9 @@ pub fn attribute_names(bits: u32) -> Vec<&'static str> {
         (0x10000, "VIRTUAL"),
         (0x1000_0000, "DIRECTORY(MFT)"),
     ];
-    NAMES.iter().filter(|(b, _)| bits & b != 0).map(|(_, n)| *n).collect()
+    NAMES
+        .iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|(_, n)| *n)
+        .collect()
 }

@@ -34,7 +34,10 @@ impl Volume {
         let (boot, primary_err) = BootSector::read(&*source)?;
         let mut warnings = Vec::new();
         if let Some(e) = primary_err {
-            warnings.push(format!("primary boot sector unusable ({e}); using the backup at byte offset {:#x}", boot.offset));
+            warnings.push(format!(
+                "primary boot sector unusable ({e}); using the backup at byte offset {:#x}",
+                boot.offset
+            ));
         }
         if boot.volume_size() > source.len() {
             warnings.push(format!(
@@ -72,13 +75,22 @@ impl Volume {
 
     fn load_mft_runs(&mut self) -> Result<()> {
         let rs = self.boot.file_record_size as u64;
-        let mft_offset = self.boot.mft_offset().ok_or_else(|| Error::NotNtfs("$MFT offset overflows".into()))?;
+        let mft_offset = self
+            .boot
+            .mft_offset()
+            .ok_or_else(|| Error::NotNtfs("$MFT offset overflows".into()))?;
         // Record 0 describes the $MFT; until we have its runs, it is at the boot sector's LCN.
         let mut buf = vec![0u8; rs as usize];
-        self.source.read_at(mft_offset, &mut buf).map_err(|e| Error::NotNtfs(format!("cannot read $MFT record 0: {e}")))?;
+        self.source
+            .read_at(mft_offset, &mut buf)
+            .map_err(|e| Error::NotNtfs(format!("cannot read $MFT record 0: {e}")))?;
         let rec0 = FileRecord::parse(buf, 0, mft_offset)
             .map_err(|e| Error::NotNtfs(format!("$MFT record 0 is unreadable: {e}")))?
-            .ok_or_else(|| Error::NotNtfs(format!("$MFT record 0 at byte offset {mft_offset:#x} is all zeros")))?;
+            .ok_or_else(|| {
+                Error::NotNtfs(format!(
+                    "$MFT record 0 at byte offset {mft_offset:#x} is all zeros"
+                ))
+            })?;
         let data = rec0
             .find(attribute::DATA, "")
             .ok_or_else(|| Error::NotNtfs("$MFT record 0 has no $DATA attribute".into()))?;
@@ -90,28 +102,45 @@ impl Volume {
         if let Some(list_attr) = rec0.find(attribute::ATTRIBUTE_LIST, "") {
             self.mft_has_attribute_list = true;
             let value = self.attribute_value(&rec0, &list_attr)?;
-            let (entries, err) = attribute_list::parse(&value, rec0.offset + list_attr.offset as u64);
+            let (entries, err) =
+                attribute_list::parse(&value, rec0.offset + list_attr.offset as u64);
             if let Some(e) = err {
                 self.warnings.push(format!("$MFT attribute list: {e}"));
             }
             let mut pieces: Vec<Run> = std::mem::take(&mut self.mft_runs);
-            for e in entries.iter().filter(|e| e.type_code == attribute::DATA && e.name.is_empty() && e.record.record != 0) {
+            for e in entries.iter().filter(|e| {
+                e.type_code == attribute::DATA && e.name.is_empty() && e.record.record != 0
+            }) {
                 let ext = match self.read_record(e.record.record) {
                     Ok(Some(r)) => r,
                     Ok(None) => {
-                        self.warnings.push(format!("$MFT extension record {} is empty", e.record.record));
+                        self.warnings.push(format!(
+                            "$MFT extension record {} is empty",
+                            e.record.record
+                        ));
                         continue;
                     }
                     Err(err) => {
-                        self.warnings.push(format!("$MFT extension record {}: {err}", e.record.record));
+                        self.warnings
+                            .push(format!("$MFT extension record {}: {err}", e.record.record));
                         continue;
                     }
                 };
                 if let Some(a) = ext.find(attribute::DATA, "") {
-                    if let Form::NonResident { runs, first_vcn, .. } = a.form {
-                        match data_runs::decode(runs, first_vcn, self.total_clusters(), ext.offset + a.offset as u64) {
+                    if let Form::NonResident {
+                        runs, first_vcn, ..
+                    } = a.form
+                    {
+                        match data_runs::decode(
+                            runs,
+                            first_vcn,
+                            self.total_clusters(),
+                            ext.offset + a.offset as u64,
+                        ) {
                             Ok(r) => pieces.extend(r),
-                            Err(err) => self.warnings.push(format!("$MFT extension record {}: {err}", e.record.record)),
+                            Err(err) => self
+                                .warnings
+                                .push(format!("$MFT extension record {}: {err}", e.record.record)),
                         }
                     }
                 }
@@ -121,15 +150,23 @@ impl Volume {
             self.mft_runs = pieces;
         }
         // Never trust the size beyond what the extents cover.
-        let covered = data_runs::total_length(&self.mft_runs).saturating_mul(u64::from(self.boot.cluster_size));
+        let covered = data_runs::total_length(&self.mft_runs)
+            .saturating_mul(u64::from(self.boot.cluster_size));
         if self.mft_size > covered {
-            self.warnings.push(format!("$MFT data size {} is larger than its extents ({covered} bytes)", self.mft_size));
+            self.warnings.push(format!(
+                "$MFT data size {} is larger than its extents ({covered} bytes)",
+                self.mft_size
+            ));
             self.mft_size = covered;
         }
         // Nor beyond what the source can hold: a lying size in a small image must not make the
         // scan allocate and report billions of record slots.
         if self.mft_size > self.source.len() {
-            self.warnings.push(format!("$MFT data size {} is larger than the source ({} bytes)", self.mft_size, self.source.len()));
+            self.warnings.push(format!(
+                "$MFT data size {} is larger than the source ({} bytes)",
+                self.mft_size,
+                self.source.len()
+            ));
             self.mft_size = self.source.len();
         }
         Ok(())
@@ -138,12 +175,26 @@ impl Volume {
     /// Decodes the runs of a non-resident attribute and returns them with the data size.
     pub fn runs_of(&self, rec: &FileRecord, a: &Attribute<'_>) -> Result<(Vec<Run>, u64)> {
         match a.form {
-            Form::NonResident { runs, first_vcn, data_size, .. } => {
-                let r = data_runs::decode(runs, first_vcn, self.total_clusters(), rec.offset + a.offset as u64)
-                    .map_err(|e| Error::record(rec.number, rec.offset + a.offset as u64, e))?;
+            Form::NonResident {
+                runs,
+                first_vcn,
+                data_size,
+                ..
+            } => {
+                let r = data_runs::decode(
+                    runs,
+                    first_vcn,
+                    self.total_clusters(),
+                    rec.offset + a.offset as u64,
+                )
+                .map_err(|e| Error::record(rec.number, rec.offset + a.offset as u64, e))?;
                 Ok((r, data_size))
             }
-            Form::Resident { .. } => Err(Error::record(rec.number, rec.offset + a.offset as u64, "attribute is resident, has no runs")),
+            Form::Resident { .. } => Err(Error::record(
+                rec.number,
+                rec.offset + a.offset as u64,
+                "attribute is resident, has no runs",
+            )),
         }
     }
 
@@ -156,9 +207,9 @@ impl Volume {
     /// Reads `buf.len()` bytes of the `$MFT` starting at byte `pos` of it.
     pub fn read_mft_bytes(&self, mut pos: u64, mut buf: &mut [u8]) -> Result<()> {
         while !buf.is_empty() {
-            let (at, left) = self
-                .mft_position(pos)
-                .ok_or_else(|| Error::format("$MFT", pos, "position is not covered by the $MFT's extents"))?;
+            let (at, left) = self.mft_position(pos).ok_or_else(|| {
+                Error::format("$MFT", pos, "position is not covered by the $MFT's extents")
+            })?;
             let n = (left.min(buf.len() as u64)) as usize;
             let (now, rest) = buf.split_at_mut(n);
             self.source.read_at(at, now)?;
@@ -178,19 +229,30 @@ impl Volume {
     /// Reads record `n` with fixups applied; `Ok(None)` for an all-zero slot.
     pub fn read_record(&self, n: u64) -> Result<Option<FileRecord>> {
         let rs = u64::from(self.boot.file_record_size);
-        let pos = n.checked_mul(rs).filter(|p| p.saturating_add(rs) <= self.mft_size.max(rs * 16));
+        let pos = n
+            .checked_mul(rs)
+            .filter(|p| p.saturating_add(rs) <= self.mft_size.max(rs * 16));
         let Some(pos) = pos else {
-            return Err(Error::NotFound(format!("record {n} is beyond the $MFT's {} records", self.record_count())));
+            return Err(Error::NotFound(format!(
+                "record {n} is beyond the $MFT's {} records",
+                self.record_count()
+            )));
         };
         let offset = self.mft_position(pos).map(|(a, _)| a).unwrap_or(0);
         let mut buf = vec![0u8; rs as usize];
-        self.read_mft_bytes(pos, &mut buf).map_err(|e| Error::record(n, offset, e))?;
+        self.read_mft_bytes(pos, &mut buf)
+            .map_err(|e| Error::record(n, offset, e))?;
         FileRecord::parse(buf, n, offset)
     }
 
     /// Reads a non-resident attribute's value whole (bounded by [`MAX_VALUE_IN_MEMORY`] and by
     /// its extents; sparse runs read as zeros).
-    pub fn read_nonresident(&self, runs: &[Run], data_size: u64, what: &'static str) -> Result<Vec<u8>> {
+    pub fn read_nonresident(
+        &self,
+        runs: &[Run],
+        data_size: u64,
+        what: &'static str,
+    ) -> Result<Vec<u8>> {
         let cs = u64::from(self.boot.cluster_size);
         let covered = data_runs::total_length(runs).saturating_mul(cs);
         if data_size > MAX_VALUE_IN_MEMORY || data_size > covered {
@@ -204,7 +266,9 @@ impl Volume {
         let first_vcn = runs.first().map(|r| r.vcn).unwrap_or(0);
         let mut pos = 0u64;
         while pos < data_size {
-            let Some((run, within)) = find_run(runs, first_vcn * cs + pos, cs) else { break };
+            let Some((run, within)) = find_run(runs, first_vcn * cs + pos, cs) else {
+                break;
+            };
             let run_bytes = run.length * cs;
             let n = (run_bytes - within).min(data_size - pos) as usize;
             let dst = &mut out[pos as usize..pos as usize + n];
@@ -232,11 +296,16 @@ impl Volume {
 
     /// The volume label (`$Volume`'s `$VOLUME_NAME`) and NTFS version (`$VOLUME_INFORMATION`).
     pub fn label_and_version(&self) -> (Option<String>, Option<(u8, u8)>) {
-        let Ok(Some(rec)) = self.read_record(3) else { return (None, None) };
-        let label = rec.find(attribute::VOLUME_NAME, "").and_then(|a| a.resident_value().map(attribute::utf16_name));
-        let version = rec
-            .find(attribute::VOLUME_INFORMATION, "")
-            .and_then(|a| a.resident_value().and_then(|v| Some((*v.get(8)?, *v.get(9)?))));
+        let Ok(Some(rec)) = self.read_record(3) else {
+            return (None, None);
+        };
+        let label = rec
+            .find(attribute::VOLUME_NAME, "")
+            .and_then(|a| a.resident_value().map(attribute::utf16_name));
+        let version = rec.find(attribute::VOLUME_INFORMATION, "").and_then(|a| {
+            a.resident_value()
+                .and_then(|v| Some((*v.get(8)?, *v.get(9)?)))
+        });
         (label, version)
     }
 }
@@ -257,7 +326,10 @@ fn find_run(runs: &[Run], pos: u64, cs: u64) -> Option<(&Run, u64)> {
 pub fn map_position(runs: &[Run], pos: u64, cs: u64) -> Option<(u64, u64)> {
     let (r, within) = find_run(runs, pos, cs)?;
     let lcn = r.lcn?;
-    Some((lcn.checked_mul(cs)?.checked_add(within)?, r.length.checked_mul(cs)? - within))
+    Some((
+        lcn.checked_mul(cs)?.checked_add(within)?,
+        r.length.checked_mul(cs)? - within,
+    ))
 }
 
 /// A source opened through its container and partition table, with its NTFS volume.

@@ -64,7 +64,10 @@ fn ls_root_and_nested() {
 #[test]
 fn stat_many_links_record() {
     let out = ok(&["stat", BASIC, "\\many\\target.txt"]);
-    assert!(out.contains("Link count:        200 (record header)"), "{out}");
+    assert!(
+        out.contains("Link count:        200 (record header)"),
+        "{out}"
+    );
     assert!(out.contains("Hard links:        200"), "{out}");
     assert!(out.contains("$ATTRIBUTE_LIST ("), "{out}");
     insta::assert_snapshot!(out);
@@ -73,7 +76,10 @@ fn stat_many_links_record() {
 #[test]
 fn stat_dos_name_is_not_a_link() {
     let out = ok(&["stat", BASIC, "LongFileName.txt"]);
-    assert!(out.contains("Link count:        2 (record header)"), "{out}");
+    assert!(
+        out.contains("Link count:        2 (record header)"),
+        "{out}"
+    );
     assert!(out.contains("Hard links:        1 "), "{out}");
     // The 8.3 name finds the same record.
     let short = ok(&["stat", BASIC, "LONGFI~1.TXT"]);
@@ -89,10 +95,22 @@ fn links_report() {
 
 #[test]
 fn reparse_query_and_raw() {
-    insta::assert_snapshot!("reparse_rel_file", ok(&["reparse", REPARSE, "links/rel-file"]));
-    insta::assert_snapshot!("reparse_junction", ok(&["reparse", REPARSE, "links/junction"]));
-    insta::assert_snapshot!("reparse_app_exec_link", ok(&["reparse", REPARSE, "special/wt.exe"]));
-    insta::assert_snapshot!("reparse_malformed", ok(&["reparse", REPARSE, "links/malformed"]));
+    insta::assert_snapshot!(
+        "reparse_rel_file",
+        ok(&["reparse", REPARSE, "links/rel-file"])
+    );
+    insta::assert_snapshot!(
+        "reparse_junction",
+        ok(&["reparse", REPARSE, "links/junction"])
+    );
+    insta::assert_snapshot!(
+        "reparse_app_exec_link",
+        ok(&["reparse", REPARSE, "special/wt.exe"])
+    );
+    insta::assert_snapshot!(
+        "reparse_malformed",
+        ok(&["reparse", REPARSE, "links/malformed"])
+    );
     // --raw writes the attribute value byte for byte.
     let out = Command::new(env!("CARGO_BIN_EXE_ntfs-inspect"))
         .args(["reparse", REPARSE, "links/long-target", "--raw"])
@@ -100,7 +118,11 @@ fn reparse_query_and_raw() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert_eq!(out.stdout.len(), 12036, "the non-resident value is 12036 bytes (MANIFEST.md)");
+    assert_eq!(
+        out.stdout.len(),
+        12036,
+        "the non-resident value is 12036 bytes (MANIFEST.md)"
+    );
     assert_eq!(&out.stdout[..4], &0xA000_000Cu32.to_le_bytes());
 }
 

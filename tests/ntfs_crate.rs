@@ -26,10 +26,20 @@ fn check(path: &Path) -> usize {
     let ntfs = Ntfs::new(&mut fs).unwrap();
     let mut checked = 0;
     for e in scan.files() {
-        let f = ntfs.file(&mut fs, e.record).unwrap_or_else(|err| panic!("{}: ntfs crate cannot read record {}: {err}", path.display(), e.record));
+        let f = ntfs.file(&mut fs, e.record).unwrap_or_else(|err| {
+            panic!(
+                "{}: ntfs crate cannot read record {}: {err}",
+                path.display(),
+                e.record
+            )
+        });
         let what = format!("{} record {}", path.display(), e.record);
         assert_eq!(f.sequence_number(), e.sequence, "{what}: sequence");
-        assert_eq!(f.hard_link_count(), e.link_count, "{what}: header link count");
+        assert_eq!(
+            f.hard_link_count(),
+            e.link_count,
+            "{what}: header link count"
+        );
         assert_eq!(f.is_directory(), e.directory, "{what}: directory flag");
         let mut theirs: Vec<NameKey> = Vec::new();
         let mut attrs = f.attributes();
@@ -39,7 +49,12 @@ fn check(path: &Path) -> usize {
             if a.ty().unwrap() == NtfsAttributeType::FileName {
                 let n: NtfsFileName = a.structured_value(&mut fs).unwrap();
                 let p = n.parent_directory_reference();
-                theirs.push((n.name().to_string_lossy(), n.namespace() as u8, p.file_record_number(), p.sequence_number()));
+                theirs.push((
+                    n.name().to_string_lossy(),
+                    n.namespace() as u8,
+                    p.file_record_number(),
+                    p.sequence_number(),
+                ));
             }
         }
         let ns = |n: ntfs_inspect::file_name::Namespace| match n {
@@ -48,7 +63,18 @@ fn check(path: &Path) -> usize {
             ntfs_inspect::file_name::Namespace::Dos => NtfsFileNamespace::Dos as u8,
             ntfs_inspect::file_name::Namespace::Win32AndDos => NtfsFileNamespace::Win32AndDos as u8,
         };
-        let mut ours: Vec<NameKey> = e.names.iter().map(|n| (n.name.clone(), ns(n.namespace), n.parent.record, n.parent.sequence)).collect();
+        let mut ours: Vec<NameKey> = e
+            .names
+            .iter()
+            .map(|n| {
+                (
+                    n.name.clone(),
+                    ns(n.namespace),
+                    n.parent.record,
+                    n.parent.sequence,
+                )
+            })
+            .collect();
         theirs.sort();
         ours.sort();
         assert_eq!(ours, theirs, "{what}: $FILE_NAMEs");
@@ -64,7 +90,11 @@ fn check(path: &Path) -> usize {
                     listed.insert((key.name().to_string_lossy(), r));
                 }
             }
-            let ours: BTreeSet<(String, u64)> = scan.list_dir(e.record).iter().map(|(c, n)| (n.name.clone(), c.record)).collect();
+            let ours: BTreeSet<(String, u64)> = scan
+                .list_dir(e.record)
+                .iter()
+                .map(|(c, n)| (n.name.clone(), c.record))
+                .collect();
             assert_eq!(ours, listed, "{what}: directory listing vs $I30 index");
         }
         checked += 1;

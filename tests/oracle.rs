@@ -32,12 +32,18 @@ fn ns_code(n: Namespace) -> u8 {
 
 /// fls's in-use paths, as (record, `\path`), without streams or TSK's virtual orphan tree.
 fn fls_in_use(fls: &[FlsEntry]) -> BTreeSet<(u64, String)> {
-    fls.iter().filter(|e| !e.deleted && !e.is_virtual()).map(|e| (e.record, oracle::to_backslash(&e.name_path))).collect()
+    fls.iter()
+        .filter(|e| !e.deleted && !e.is_virtual())
+        .map(|e| (e.record, oracle::to_backslash(&e.name_path)))
+        .collect()
 }
 
 /// Our in-use paths, as (record, path), without the root itself.
 fn our_in_use(s: &Scan) -> BTreeSet<(u64, String)> {
-    s.files().filter(|e| e.record != 5).flat_map(|e| s.paths(e.record).into_iter().map(move |p| (e.record, p))).collect()
+    s.files()
+        .filter(|e| e.record != 5)
+        .flat_map(|e| s.paths(e.record).into_iter().map(move |p| (e.record, p)))
+        .collect()
 }
 
 /// All checks for one volume against the oracle directory `fixture`.
@@ -48,29 +54,58 @@ fn check(fixture: &str, path: &Path) {
 
     // 1. Every path of every in-use file, one per hard link: exactly fls's.
     let fls = oracle::fls_paths(fixture);
-    assert_eq!(our_in_use(&s), fls_in_use(&fls), "{what}: in-use paths differ from fls -r -p");
+    assert_eq!(
+        our_in_use(&s),
+        fls_in_use(&fls),
+        "{what}: in-use paths differ from fls -r -p"
+    );
 
     // 2. Deleted names fls still finds: we report the same record not in use, with that path.
-    for e in fls.iter().filter(|e| e.deleted && !e.is_virtual() && e.stream.is_none()) {
-        let ours = s.entry(e.record).unwrap_or_else(|| panic!("{what}: deleted record {} missing", e.record));
-        assert!(ours.is_deleted_file(), "{what}: record {} should be a deleted file", e.record);
-        assert!(s.paths(e.record).contains(&oracle::to_backslash(&e.name_path)), "{what}: deleted {} has paths {:?}", e.path, s.paths(e.record));
+    for e in fls
+        .iter()
+        .filter(|e| e.deleted && !e.is_virtual() && e.stream.is_none())
+    {
+        let ours = s
+            .entry(e.record)
+            .unwrap_or_else(|| panic!("{what}: deleted record {} missing", e.record));
+        assert!(
+            ours.is_deleted_file(),
+            "{what}: record {} should be a deleted file",
+            e.record
+        );
+        assert!(
+            s.paths(e.record)
+                .contains(&oracle::to_backslash(&e.name_path)),
+            "{what}: deleted {} has paths {:?}",
+            e.path,
+            s.paths(e.record)
+        );
     }
 
     // 3. Header link count and sequence: istat's, for every record it could read.
     let istat = oracle::istat_entries(fixture);
     let mut counted = 0;
     for (rec, i) in &istat {
-        let (Some(links), Some(seq)) = (i.links, i.sequence) else { continue };
+        let (Some(links), Some(seq)) = (i.links, i.sequence) else {
+            continue;
+        };
         if i.allocated != Some(true) {
             continue;
         }
-        let e = s.entry(*rec).unwrap_or_else(|| panic!("{what}: record {rec} missing"));
-        assert_eq!(e.link_count, links, "{what}: record {rec} header link count");
+        let e = s
+            .entry(*rec)
+            .unwrap_or_else(|| panic!("{what}: record {rec} missing"));
+        assert_eq!(
+            e.link_count, links,
+            "{what}: record {rec} header link count"
+        );
         assert_eq!(e.sequence, seq, "{what}: record {rec} sequence");
         counted += 1;
     }
-    assert!(counted > 20, "{what}: only {counted} istat records compared");
+    assert!(
+        counted > 20,
+        "{what}: only {counted} istat records compared"
+    );
 
     // 4. Every $FILE_NAME (name, namespace, parent): fsntfsinfo's; and the true number of hard
     //    links is the number of names that are not DOS names.
@@ -80,9 +115,32 @@ fn check(fixture: &str, path: &Path) {
         if entries.get(rec).and_then(|e| e.allocated) != Some(true) {
             continue;
         }
-        let e = s.entry(*rec).unwrap_or_else(|| panic!("{what}: record {rec} missing"));
-        let mut t: Vec<(String, u8, u64, Option<u16>)> = theirs.iter().map(|n| (n.name.clone(), n.namespace_code().unwrap(), n.parent, n.parent_sequence)).collect();
-        let mut o: Vec<(String, u8, u64, Option<u16>)> = e.names.iter().map(|n| (n.name.clone(), ns_code(n.namespace), n.parent.record, Some(n.parent.sequence))).collect();
+        let e = s
+            .entry(*rec)
+            .unwrap_or_else(|| panic!("{what}: record {rec} missing"));
+        let mut t: Vec<(String, u8, u64, Option<u16>)> = theirs
+            .iter()
+            .map(|n| {
+                (
+                    n.name.clone(),
+                    n.namespace_code().unwrap(),
+                    n.parent,
+                    n.parent_sequence,
+                )
+            })
+            .collect();
+        let mut o: Vec<(String, u8, u64, Option<u16>)> = e
+            .names
+            .iter()
+            .map(|n| {
+                (
+                    n.name.clone(),
+                    ns_code(n.namespace),
+                    n.parent.record,
+                    Some(n.parent.sequence),
+                )
+            })
+            .collect();
         // fsntfsinfo 20200921 decodes a UTF-16 surrogate pair wrongly (😀 prints as U+1F201,
         // see images/MANIFEST.md); fls and istat print the name right, and check 1 covers it.
         if t.iter().any(|n| n.0.contains('\u{1F201}')) {
@@ -92,37 +150,70 @@ fn check(fixture: &str, path: &Path) {
         t.sort();
         o.sort();
         assert_eq!(o, t, "{what}: record {rec} $FILE_NAMEs");
-        let links = theirs.iter().filter(|n| n.namespace_code() != Some(2)).count();
+        let links = theirs
+            .iter()
+            .filter(|n| n.namespace_code() != Some(2))
+            .count();
         assert_eq!(e.hard_links(), links, "{what}: record {rec} hard links");
     }
 
     // 5. Decoded reparse fields: fsntfsinfo's tag, substitute and print names. (fsntfsinfo
     //    20200921 prints tag 0 for a non-resident $REPARSE_POINT: MANIFEST.md.)
     let mut decoded = 0;
-    for (rec, fe) in entries.iter().filter(|(_, e)| e.allocated == Some(true) && e.base.is_none()) {
-        let Some(tag) = fe.reparse_tag.filter(|&t| t != 0) else { continue };
+    for (rec, fe) in entries
+        .iter()
+        .filter(|(_, e)| e.allocated == Some(true) && e.base.is_none())
+    {
+        let Some(tag) = fe.reparse_tag.filter(|&t| t != 0) else {
+            continue;
+        };
         let e = s.entry(*rec).unwrap();
-        let rp = ntfs_inspect::reparse::decode(e.reparse.as_deref().unwrap_or_else(|| panic!("{what}: record {rec} has no reparse point")));
+        let rp = ntfs_inspect::reparse::decode(
+            e.reparse
+                .as_deref()
+                .unwrap_or_else(|| panic!("{what}: record {rec} has no reparse point")),
+        );
         assert_eq!(rp.tag.0, tag, "{what}: record {rec} tag");
         let (sub, print) = match &rp.content {
-            Ok(ntfs_inspect::reparse::ReparseContent::Symlink(l)) => (Some(l.substitute_name.clone()), Some(l.print_name.clone())),
-            Ok(ntfs_inspect::reparse::ReparseContent::MountPoint(m)) => (Some(m.substitute_name.clone()), Some(m.print_name.clone())),
+            Ok(ntfs_inspect::reparse::ReparseContent::Symlink(l)) => {
+                (Some(l.substitute_name.clone()), Some(l.print_name.clone()))
+            }
+            Ok(ntfs_inspect::reparse::ReparseContent::MountPoint(m)) => {
+                (Some(m.substitute_name.clone()), Some(m.print_name.clone()))
+            }
             _ => (None, None),
         };
         if fe.reparse_substitute.is_some() {
-            assert_eq!(sub, fe.reparse_substitute, "{what}: record {rec} substitute name");
-            assert_eq!(print.filter(|p| !p.is_empty()), fe.reparse_print.clone().filter(|p| !p.is_empty()), "{what}: record {rec} print name");
+            assert_eq!(
+                sub, fe.reparse_substitute,
+                "{what}: record {rec} substitute name"
+            );
+            assert_eq!(
+                print.filter(|p| !p.is_empty()),
+                fe.reparse_print.clone().filter(|p| !p.is_empty()),
+                "{what}: record {rec} print name"
+            );
             decoded += 1;
         }
     }
     if fixture == "reparse" {
-        assert!(decoded >= 15, "{what}: only {decoded} symlinks/junctions compared with fsntfsinfo");
+        assert!(
+            decoded >= 15,
+            "{what}: only {decoded} symlinks/junctions compared with fsntfsinfo"
+        );
     }
 
     // 6. Reparse values: byte for byte what ntfs-3g returned for each path.
     for (p, value) in oracle::reparse_values(fixture) {
-        let rec = s.lookup(&p).unwrap_or_else(|| panic!("{what}: {p} not found"));
-        let ours = s.entry(rec).unwrap().reparse.clone().unwrap_or_else(|| panic!("{what}: {p} has no reparse point"));
+        let rec = s
+            .lookup(&p)
+            .unwrap_or_else(|| panic!("{what}: {p} not found"));
+        let ours = s
+            .entry(rec)
+            .unwrap()
+            .reparse
+            .clone()
+            .unwrap_or_else(|| panic!("{what}: {p} has no reparse point"));
         if p == "links/malformed" {
             // Written valid through ntfs-3g, then patched: SubstituteNameOffset = 0x1000.
             let mut patched = value.clone();
@@ -154,8 +245,15 @@ fn fixtures_agree_with_tsk_libfsntfs_and_ntfs3g() {
 #[test]
 fn windows_volumes_agree_with_tsk_and_libfsntfs() {
     let images = common::fixtures::windows_images();
-    if common::fixtures::root().join("../shared/windows-images").is_dir() {
-        assert_eq!(images.len(), 3, "the three shared Windows images should unpack");
+    if common::fixtures::root()
+        .join("../shared/windows-images")
+        .is_dir()
+    {
+        assert_eq!(
+            images.len(),
+            3,
+            "the three shared Windows images should unpack"
+        );
     }
     for w in images {
         check(w.oracle, &w.path);
@@ -164,11 +262,19 @@ fn windows_volumes_agree_with_tsk_and_libfsntfs() {
 
 #[test]
 fn windows7_dos_name_counts_in_the_header_but_is_not_a_link() {
-    let Some(w) = common::fixtures::windows_images().into_iter().find(|w| w.oracle == "win-win7") else { return };
+    let Some(w) = common::fixtures::windows_images()
+        .into_iter()
+        .find(|w| w.oracle == "win-win7")
+    else {
+        return;
+    };
     let s = scan(&w.path);
     let n = s.lookup("\\another_file").expect("another_file");
     let e = s.entry(n).unwrap();
-    assert_eq!(e.link_count, 2, "header counts the DOS name (istat says Links: 2)");
+    assert_eq!(
+        e.link_count, 2,
+        "header counts the DOS name (istat says Links: 2)"
+    );
     assert_eq!(e.hard_links(), 1);
     assert_eq!(e.dos_name().map(|d| d.name.as_str()), Some("ANOTHE~1"));
     assert_eq!(s.paths(n), vec!["\\another_file".to_string()]);
@@ -177,15 +283,31 @@ fn windows7_dos_name_counts_in_the_header_but_is_not_a_link() {
 
 #[test]
 fn modern_windows_writes_user_names_in_the_posix_namespace() {
-    for w in common::fixtures::windows_images().into_iter().filter(|w| w.oracle != "win-win7") {
+    for w in common::fixtures::windows_images()
+        .into_iter()
+        .filter(|w| w.oracle != "win-win7")
+    {
         let s = scan(&w.path);
         for e in s.files() {
             for n in &e.names {
                 if e.record > 11 && e.record != 5 {
-                    assert_eq!(n.namespace, Namespace::Posix, "{}: record {} {:?}", w.oracle, e.record, n.name);
+                    assert_eq!(
+                        n.namespace,
+                        Namespace::Posix,
+                        "{}: record {} {:?}",
+                        w.oracle,
+                        e.record,
+                        n.name
+                    );
                 }
             }
-            assert_eq!(e.link_count as usize, e.hard_links(), "{}: record {}", w.oracle, e.record);
+            assert_eq!(
+                e.link_count as usize,
+                e.hard_links(),
+                "{}: record {}",
+                w.oracle,
+                e.record
+            );
         }
     }
 }
@@ -209,7 +331,11 @@ fn container_bytes_equal_qemu_img_raw_conversion() {
             at += n as u64;
         }
         let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, c.sha256, "{}: bytes differ from qemu-img convert -O raw", c.file);
+        assert_eq!(
+            hex, c.sha256,
+            "{}: bytes differ from qemu-img convert -O raw",
+            c.file
+        );
         seen += 1;
     }
     assert_eq!(seen, 5);

@@ -41,7 +41,9 @@ struct ReparseJson<'a>(&'a Record<'a>);
 impl Serialize for ReparseJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // The decoder's own object, with the resolution added as `target`.
-        let Some(rp) = &self.0.reparse else { return s.serialize_none() };
+        let Some(rp) = &self.0.reparse else {
+            return s.serialize_none();
+        };
         let mut v = serde_json::to_value(rp).map_err(serde::ser::Error::custom)?;
         if let serde_json::Value::Object(o) = &mut v {
             o.insert("resident".into(), self.0.entry.reparse_resident.into());
@@ -70,8 +72,18 @@ impl Serialize for Record<'_> {
         m.serialize_entry("paths", &self.paths)?;
         m.serialize_entry("size", &e.data_size)?;
         m.serialize_entry("allocated_size", &e.allocated_size)?;
-        let streams: Vec<(&str, u64)> = e.streams.iter().map(|s| (s.name.as_str(), s.size)).collect();
-        m.serialize_entry("streams", &streams.iter().map(|(n, z)| serde_json::json!({"name": n, "size": z})).collect::<Vec<_>>())?;
+        let streams: Vec<(&str, u64)> = e
+            .streams
+            .iter()
+            .map(|s| (s.name.as_str(), s.size))
+            .collect();
+        m.serialize_entry(
+            "streams",
+            &streams
+                .iter()
+                .map(|(n, z)| serde_json::json!({"name": n, "size": z}))
+                .collect::<Vec<_>>(),
+        )?;
         match &e.standard_information {
             Some(si) => {
                 m.serialize_entry("si_times", &TimesJson(&si.times))?;
@@ -97,16 +109,27 @@ use crate::scan::Scan;
 use std::io::{self, Write};
 
 /// One JSON object per line for every selected record.
-pub fn write_jsonl(w: &mut impl Write, scan: &Scan, resolver: &Resolver<'_>, sel: Selection) -> io::Result<()> {
+pub fn write_jsonl(
+    w: &mut impl Write,
+    scan: &Scan,
+    resolver: &Resolver<'_>,
+    sel: Selection,
+) -> io::Result<()> {
     for e in scan.entries().iter().filter(|e| sel.wants(e)) {
-        serde_json::to_writer(&mut *w, &Record::new(scan, resolver, e)).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *w, &Record::new(scan, resolver, e))
+            .map_err(io::Error::other)?;
         w.write_all(b"\n")?;
     }
     Ok(())
 }
 
 /// One JSON array of every selected record.
-pub fn write_json(w: &mut impl Write, scan: &Scan, resolver: &Resolver<'_>, sel: Selection) -> io::Result<()> {
+pub fn write_json(
+    w: &mut impl Write,
+    scan: &Scan,
+    resolver: &Resolver<'_>,
+    sel: Selection,
+) -> io::Result<()> {
     w.write_all(b"[\n")?;
     let mut first = true;
     for e in scan.entries().iter().filter(|e| sel.wants(e)) {
@@ -114,7 +137,8 @@ pub fn write_json(w: &mut impl Write, scan: &Scan, resolver: &Resolver<'_>, sel:
             w.write_all(b",\n")?;
         }
         first = false;
-        serde_json::to_writer(&mut *w, &Record::new(scan, resolver, e)).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *w, &Record::new(scan, resolver, e))
+            .map_err(io::Error::other)?;
     }
     w.write_all(b"\n]\n")
 }

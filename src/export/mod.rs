@@ -23,7 +23,11 @@ impl<'a> Record<'a> {
     /// Gathers paths, decoded reparse data and the link's resolution for `entry`.
     pub fn new(scan: &'a Scan, resolver: &Resolver<'_>, entry: &'a Entry) -> Self {
         let reparse = entry.reparse.as_deref().map(reparse::decode);
-        let target = if reparse.is_some() { resolver.resolve(entry.record) } else { None };
+        let target = if reparse.is_some() {
+            resolver.resolve(entry.record)
+        } else {
+            None
+        };
         Record {
             entry,
             paths: scan.paths(entry.record),

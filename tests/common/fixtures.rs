@@ -33,7 +33,8 @@ pub struct WindowsImage {
 }
 
 fn tool(name: &str) -> bool {
-    Command::new(name).arg("--version").output().is_ok() || Command::new(name).arg("-h").output().is_ok()
+    Command::new(name).arg("--version").output().is_ok()
+        || Command::new(name).arg("-h").output().is_ok()
 }
 
 /// Unpacks the shared Windows images into `target/windows-images/` (once) and returns them.
@@ -41,7 +42,10 @@ fn tool(name: &str) -> bool {
 pub fn windows_images() -> Vec<WindowsImage> {
     let shared = root().join("../shared/windows-images");
     if !shared.is_dir() {
-        eprintln!("skipping the real Windows images: {} is not there", shared.display());
+        eprintln!(
+            "skipping the real Windows images: {} is not there",
+            shared.display()
+        );
         return Vec::new();
     }
     let out = root().join("target/windows-images");

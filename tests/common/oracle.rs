@@ -95,7 +95,10 @@ pub fn parse_fls_line(line: &str) -> Option<FlsEntry> {
     let attr_id = parts.next().and_then(|s| s.parse().ok());
     let last_start = path.rfind('/').map_or(0, |i| i + 1);
     let (name_path, stream) = match path[last_start..].find(':') {
-        Some(i) => (path[..last_start + i].to_string(), Some(path[last_start + i + 1..].to_string())),
+        Some(i) => (
+            path[..last_start + i].to_string(),
+            Some(path[last_start + i + 1..].to_string()),
+        ),
         None => (path.to_string(), None),
     };
     Some(FlsEntry {
@@ -115,7 +118,10 @@ pub fn parse_fls_line(line: &str) -> Option<FlsEntry> {
 
 /// Every line of `images/oracle/<fixture>/fls.txt`, in fls's order.
 pub fn fls_paths(fixture: &str) -> Vec<FlsEntry> {
-    read_oracle(fixture, "fls.txt").lines().filter_map(parse_fls_line).collect()
+    read_oracle(fixture, "fls.txt")
+        .lines()
+        .filter_map(parse_fls_line)
+        .collect()
 }
 
 /// fls names without stream lines and without the virtual `$OrphanFiles` tree: record →
@@ -174,7 +180,10 @@ pub fn istat_entries(fixture: &str) -> BTreeMap<u64, IstatEntry> {
                 out.insert(e.record, e);
             }
             let record = n.trim().parse().unwrap_or(u64::MAX);
-            cur = Some(IstatEntry { record, ..Default::default() });
+            cur = Some(IstatEntry {
+                record,
+                ..Default::default()
+            });
             in_file_name = false;
             continue;
         }
@@ -187,7 +196,13 @@ pub fn istat_entries(fixture: &str) -> BTreeMap<u64, IstatEntry> {
             }
         } else if let Some(l) = line.strip_prefix("Links: ") {
             e.links = l.trim().parse().ok();
-        } else if matches!(line, "Allocated File" | "Allocated Directory" | "Not Allocated File" | "Not Allocated Directory") {
+        } else if matches!(
+            line,
+            "Allocated File"
+                | "Allocated Directory"
+                | "Not Allocated File"
+                | "Not Allocated Directory"
+        ) {
             e.allocated = Some(line.starts_with("Allocated "));
             e.directory = Some(line.ends_with("Directory"));
         } else if line.ends_with("Attribute Values:") {
@@ -215,17 +230,26 @@ pub fn istat_entries(fixture: &str) -> BTreeMap<u64, IstatEntry> {
 
 /// Record → istat's `Links:` (the header count), for every record istat could read.
 pub fn istat_link_counts(fixture: &str) -> BTreeMap<u64, u16> {
-    istat_entries(fixture).into_values().filter_map(|e| Some((e.record, e.links?))).collect()
+    istat_entries(fixture)
+        .into_values()
+        .filter_map(|e| Some((e.record, e.links?)))
+        .collect()
 }
 
 /// Record → istat's `Sequence:`.
 pub fn istat_sequence(fixture: &str) -> BTreeMap<u64, u16> {
-    istat_entries(fixture).into_values().filter_map(|e| Some((e.record, e.sequence?))).collect()
+    istat_entries(fixture)
+        .into_values()
+        .filter_map(|e| Some((e.record, e.sequence?)))
+        .collect()
 }
 
 /// Record → in use (istat `Allocated` / `Not Allocated`).
 pub fn istat_allocated(fixture: &str) -> BTreeMap<u64, bool> {
-    istat_entries(fixture).into_values().filter_map(|e| Some((e.record, e.allocated?))).collect()
+    istat_entries(fixture)
+        .into_values()
+        .filter_map(|e| Some((e.record, e.allocated?)))
+        .collect()
 }
 
 // ---------------------------------------------------------------- fsntfsinfo
@@ -244,7 +268,10 @@ impl OracleName {
     /// The number in the parentheses of [`OracleName::namespace`].
     pub fn namespace_code(&self) -> Option<u8> {
         let open = self.namespace.rfind('(')?;
-        self.namespace[open + 1..].trim_end_matches(')').parse().ok()
+        self.namespace[open + 1..]
+            .trim_end_matches(')')
+            .parse()
+            .ok()
     }
 }
 
@@ -291,8 +318,15 @@ pub fn fsntfsinfo_entries(fixture: &str) -> BTreeMap<u64, FsntfsEntry> {
             if let Some(e) = cur.take() {
                 out.insert(e.record, e);
             }
-            let n = rest.split_whitespace().next().unwrap_or("").trim_end_matches(':');
-            cur = Some(FsntfsEntry { record: n.parse().unwrap_or(u64::MAX), ..Default::default() });
+            let n = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(':');
+            cur = Some(FsntfsEntry {
+                record: n.parse().unwrap_or(u64::MAX),
+                ..Default::default()
+            });
             attr_type.clear();
             pending_parent = None;
             pending_ns = None;
@@ -300,16 +334,21 @@ pub fn fsntfsinfo_entries(fixture: &str) -> BTreeMap<u64, FsntfsEntry> {
         }
         let Some(e) = cur.as_mut() else { continue };
         let t = line.trim_start();
-        if line.starts_with("Unable") || line.starts_with("Error") || line.contains(": unable to ") {
+        if line.starts_with("Unable") || line.starts_with("Error") || line.contains(": unable to ")
+        {
             e.error.get_or_insert_with(|| line.to_string());
             continue;
         }
-        let Some((key, value)) = t.split_once(": ") else { continue };
+        let Some((key, value)) = t.split_once(": ") else {
+            continue;
+        };
         let key = key.trim();
         match key {
             "Is allocated" => e.allocated = Some(value.trim() == "true"),
             "File reference" if attr_type.is_empty() => e.sequence = parse_ref(value).map(|r| r.1),
-            "Base record file reference" => e.base = parse_ref(value).filter(|r| r.0 != 0 || r.1 != 0),
+            "Base record file reference" => {
+                e.base = parse_ref(value).filter(|r| r.0 != 0 || r.1 != 0)
+            }
             "Type" => {
                 attr_type = value.split_whitespace().next().unwrap_or("").to_string();
                 e.attribute_types.push(attr_type.clone());
@@ -319,7 +358,9 @@ pub fn fsntfsinfo_entries(fixture: &str) -> BTreeMap<u64, FsntfsEntry> {
             "Parent file reference" if attr_type == "$FILE_NAME" => {
                 pending_parent = parse_ref(value).map(|(r, s)| (r, Some(s)));
             }
-            "Name space" if attr_type == "$FILE_NAME" => pending_ns = Some(value.trim().to_string()),
+            "Name space" if attr_type == "$FILE_NAME" => {
+                pending_ns = Some(value.trim().to_string())
+            }
             "Name" if attr_type == "$FILE_NAME" => {
                 let (parent, parent_sequence) = pending_parent.take().unwrap_or((u64::MAX, None));
                 e.names.push(OracleName {
@@ -332,8 +373,12 @@ pub fn fsntfsinfo_entries(fixture: &str) -> BTreeMap<u64, FsntfsEntry> {
             "Tag" if attr_type == "$REPARSE_POINT" => {
                 e.reparse_tag = u32::from_str_radix(value.trim().trim_start_matches("0x"), 16).ok();
             }
-            "Substitute name" if attr_type == "$REPARSE_POINT" => e.reparse_substitute = Some(value.to_string()),
-            "Print name" if attr_type == "$REPARSE_POINT" => e.reparse_print = Some(value.to_string()),
+            "Substitute name" if attr_type == "$REPARSE_POINT" => {
+                e.reparse_substitute = Some(value.to_string())
+            }
+            "Print name" if attr_type == "$REPARSE_POINT" => {
+                e.reparse_print = Some(value.to_string())
+            }
             _ => {}
         }
     }
@@ -349,7 +394,9 @@ pub fn fsntfsinfo_entries(fixture: &str) -> BTreeMap<u64, FsntfsEntry> {
 /// one by one. Empty map when there were no errors.
 pub fn fsntfsinfo_errors(fixture: &str) -> BTreeMap<String, String> {
     let p = oracle_dir(fixture).join("fsntfsinfo-errors.txt");
-    let Ok(text) = std::fs::read_to_string(&p) else { return BTreeMap::new() };
+    let Ok(text) = std::fs::read_to_string(&p) else {
+        return BTreeMap::new();
+    };
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     let mut cur: Option<String> = None;
     for line in text.lines() {
@@ -384,7 +431,10 @@ fn getfattr_unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else if b[i] == b'\\' && i + 1 < b.len() && b[i + 1] == b'\\' {
@@ -400,7 +450,9 @@ fn getfattr_unescape(s: &str) -> String {
 
 fn hex_bytes(s: &str) -> Vec<u8> {
     let s = s.trim().trim_start_matches("0x");
-    (0..s.len() / 2).filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()).collect()
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
+        .collect()
 }
 
 /// `images/oracle/<fixture>/reparse.txt`: path (`/`-separated, relative to the root, as
@@ -408,7 +460,9 @@ fn hex_bytes(s: &str) -> Vec<u8> {
 /// Empty map for fixtures without the file.
 pub fn reparse_values(fixture: &str) -> BTreeMap<String, Vec<u8>> {
     let p = oracle_dir(fixture).join("reparse.txt");
-    let Ok(text) = std::fs::read_to_string(&p) else { return BTreeMap::new() };
+    let Ok(text) = std::fs::read_to_string(&p) else {
+        return BTreeMap::new();
+    };
     let mut out = BTreeMap::new();
     let mut path: Option<String> = None;
     for line in text.lines() {
@@ -446,7 +500,10 @@ pub struct ContainerInfo {
 
 /// Every line of `images/oracle/containers.txt`.
 pub fn containers() -> Vec<ContainerInfo> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/images/oracle/containers.txt"));
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/images/oracle/containers.txt"
+    ));
     let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
