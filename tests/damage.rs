@@ -899,3 +899,57 @@ fn cli_on_unreadable_volumes() {
     assert_eq!(r.code, Some(3), "{}", r.stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The CLI on an image whose `\links\abs-symlink` has ReparseDataLength 0xFFFF: `reparse`
+/// shows the error naming the field and its offset and still dumps the bytes (exit 0);
+/// `reparse --raw` gives back the exact damaged value; `ls` marks the link malformed and lists
+/// its siblings.
+#[test]
+fn cli_on_a_malformed_reparse_point() {
+    let Some(b) = base() else { return };
+    let (n, off) = b.record("\\links\\abs-symlink");
+    let mut bytes = b.bytes.to_vec();
+    let rec = b.parse(&bytes, n, off);
+    let value_at = value_offset(&rec, attribute::REPARSE_POINT);
+    let value_len = rec
+        .find(attribute::REPARSE_POINT, "")
+        .unwrap()
+        .resident_value()
+        .unwrap()
+        .len();
+    poke(&mut bytes, off, value_at + 4, &0xFFFFu16.to_le_bytes());
+    let damaged_value = bytes[value_at..value_at + value_len].to_vec();
+    let dir = tmpdir("reparse");
+    let img = dir.join("reparse.raw");
+    std::fs::write(&img, &bytes).unwrap();
+    let img = img.to_str().unwrap();
+
+    let r = cli(&["reparse", img, "\\links\\abs-symlink"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("ReparseDataLength at byte offset 0x4"),
+        "{}",
+        r.stdout
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_ntfs-inspect"))
+        .args(["reparse", img, &format!("#{n}"), "--raw"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, damaged_value);
+
+    let r = cli(&["ls", img, "\\links"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("malformed: ReparseDataLength"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("junction") && r.stdout.contains("rel-symlink"),
+        "{}",
+        r.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
