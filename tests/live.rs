@@ -21,8 +21,14 @@ fn generated_volume() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-fixture-ntfs.raw")
 }
 
-/// The fixture image to read, or why there is none.
+/// The fixture image to read, or why there is none. Chosen (and made, if need be) once per
+/// process: the tests run on parallel threads and must not both run mkntfs on one file.
 fn fixture() -> Result<PathBuf, String> {
+    static FIXTURE: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(choose_fixture).clone()
+}
+
+fn choose_fixture() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("NTFS_INSPECT_LIVE_FIXTURE") {
         return Ok(PathBuf::from(p));
     }
@@ -81,17 +87,22 @@ fn make_volume() -> Result<PathBuf, String> {
     }
 }
 
+/// No mkntfs here: use the volume the Linux run made. Cross-built, this binary's temporary
+/// directory is `target/<triple>/tmp` and the Linux run's is `target/tmp`.
 #[cfg(not(unix))]
 fn make_volume() -> Result<PathBuf, String> {
-    let path = generated_volume();
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(format!(
-            "no fixture image in images/ and no {} (made by the Linux run of this test)",
-            path.display()
-        ))
+    let own = generated_volume();
+    let host = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../../tmp/live-fixture-ntfs.raw");
+    for path in [&own, &host] {
+        if path.is_file() {
+            return Ok(path.clone());
+        }
     }
+    Err(format!(
+        "no fixture image in images/, and neither {} nor {} (made by the Linux run of this test)",
+        own.display(),
+        host.display()
+    ))
 }
 
 /// What a scan found, in a form two scans can be compared with: every record with its paths.
