@@ -203,7 +203,11 @@ fn open_bytes(
     bytes: &[u8],
     opts: &OpenOptions,
 ) -> ntfs_inspect::Result<container::Opened> {
-    let p = dir.join(name);
+    // A new file each call: an earlier `Opened` may still map the previous one, and Windows
+    // refuses to rewrite a mapped file (error 1224), as it should.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let p = dir.join(format!("{n}-{name}"));
     std::fs::write(&p, bytes).unwrap();
     container::open(&p, opts)
 }

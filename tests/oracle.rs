@@ -245,9 +245,12 @@ fn fixtures_agree_with_tsk_libfsntfs_and_ntfs3g() {
 #[test]
 fn windows_volumes_agree_with_tsk_and_libfsntfs() {
     let images = common::fixtures::windows_images();
-    if common::fixtures::root()
-        .join("../shared/windows-images")
-        .is_dir()
+    // Unpacking needs unzip, gzip and qemu-img, which a Windows (Wine) run does not have; there
+    // the images are skipped with a printed reason, as every tool-dependent test is.
+    if cfg!(unix)
+        && common::fixtures::root()
+            .join("../shared/windows-images")
+            .is_dir()
     {
         assert_eq!(
             images.len(),
