@@ -148,6 +148,11 @@ pub struct Disagreement {
 /// (when their reparse flag is set: Windows and ntfs-3g do not always update the record's own
 /// `$FILE_NAME` copies) and the reparse flag in `$STANDARD_INFORMATION`.
 pub fn cross_check(scan: &Scan, index: Option<&[ReparseIndexEntry]>) -> Vec<Disagreement> {
+    let mut sorted = index.map(<[ReparseIndexEntry]>::to_vec);
+    if let Some(v) = &mut sorted {
+        v.sort_by_key(|e| (e.file.record, e.tag));
+    }
+    let index = sorted.as_deref();
     let mut out = Vec::new();
     let mut say = |record, message: String| out.push(Disagreement { record, message });
     for e in scan.files() {
@@ -180,7 +185,9 @@ pub fn cross_check(scan: &Scan, index: Option<&[ReparseIndexEntry]>) -> Vec<Disa
             _ => {}
         }
         if let (Some(idx), Some(a)) = (index, tag) {
-            match idx.iter().find(|i| i.file.record == e.record) {
+            // `reparse_index` returns the entries sorted by record.
+            let at = idx.partition_point(|i| i.file.record < e.record);
+            match idx.get(at).filter(|i| i.file.record == e.record) {
                 None => say(e.record, format!("$REPARSE_POINT tag {a:#010x} is not in $Extend\\$Reparse:$R")),
                 Some(i) if i.tag != a || i.file.sequence != e.sequence => say(
                     e.record,

@@ -293,13 +293,15 @@ impl Scan {
         let done = std::sync::atomic::AtomicU64::new(0);
         let results: Vec<(Vec<Entry>, Vec<Error>)> = (0..chunks)
             .into_par_iter()
-            .map(|c| {
+            // One chunk buffer per worker, reused: a fresh 2 MiB buffer per chunk made the kernel
+            // zero a gigabyte of pages for a 1 GB $MFT.
+            .map_init(Vec::new, |buf: &mut Vec<u8>, c| {
                 let first = c * CHUNK_RECORDS;
                 let count = CHUNK_RECORDS.min(slots - first);
-                let mut buf = vec![0u8; (count * rs) as usize];
+                buf.resize((count * rs) as usize, 0);
                 let mut entries = Vec::new();
                 let mut errors = Vec::new();
-                let whole = vol.read_mft_bytes(first * rs, &mut buf).is_ok();
+                let whole = vol.read_mft_bytes(first * rs, buf).is_ok();
                 for (i, rec) in buf.chunks_exact_mut(rs as usize).enumerate() {
                     let n = first + i as u64;
                     let offset = vol.record_offset(n).unwrap_or(0);
@@ -322,7 +324,7 @@ impl Scan {
                 (entries, errors)
             })
             .collect();
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(results.iter().map(|(e, _)| e.len()).sum());
         let mut errors = Vec::new();
         for (e, r) in results {
             entries.extend(e);
@@ -569,8 +571,16 @@ impl Scan {
                     }
                 }
             }
+            // Sorted by name, so that `child` finds an exact name by binary search.
+            for kids in m.values_mut() {
+                kids.sort_unstable_by(|a, b| self.name_at(*a).cmp(self.name_at(*b)));
+            }
             m
         })
+    }
+
+    fn name_at(&self, (i, j): (u32, u16)) -> &str {
+        &self.entries[i as usize].names[j as usize].name
     }
 
     /// The in-use entries directly inside directory `dir`, one item per name (hard links and
@@ -620,21 +630,25 @@ impl Scan {
     /// The record named `name` inside directory `dir`.
     pub fn child(&self, dir: u64, name: &str) -> Option<u64> {
         let kids = self.children().get(&dir)?;
-        let get = |&(i, j): &(u32, u16)| {
-            (
-                &self.entries[i as usize],
-                &self.entries[i as usize].names[j as usize],
-            )
-        };
-        if let Some((e, _)) = kids.iter().map(get).find(|(_, n)| n.name == name) {
-            return Some(e.record);
+        let record = |k: &(u32, u16)| self.entries[k.0 as usize].record;
+        if let Ok(at) = kids.binary_search_by(|k| self.name_at(*k).cmp(name)) {
+            return Some(record(&kids[at]));
         }
-        let upper = name.to_uppercase();
         kids.iter()
-            .map(get)
-            .find(|(_, n)| n.name.to_uppercase() == upper)
-            .map(|(e, _)| e.record)
+            .find(|k| eq_ignore_case(self.name_at(**k), name))
+            .map(record)
     }
+}
+
+/// Case-insensitive comparison by Unicode upper case, without allocating (the volume's own
+/// `$UpCase` table is not consulted; see docs/reparse.md).
+fn eq_ignore_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b); // compares lengths first: the common, fast case
+    }
+    a.chars()
+        .flat_map(char::to_uppercase)
+        .eq(b.chars().flat_map(char::to_uppercase))
 }
 
 /// Counts over a scan, for `info`.

@@ -158,13 +158,18 @@ fn device_len(file: &File) -> std::io::Result<u64> {
     Ok(len)
 }
 
+/// Reads of at least this many bytes bypass the map.
+const LARGE_READ: usize = 64 * 1024;
+
 impl ReadAt for FileSource {
     fn len(&self) -> u64 {
         self.len
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         check_range("read", offset, buf.len() as u64, self.len)?;
-        if let Some(map) = &self.map {
+        // Small reads come from the map; large ones (the scan's $MFT chunks) are positioned
+        // reads: the kernel copies from the page cache without a page fault per 4 KiB.
+        if let Some(map) = self.map.as_ref().filter(|_| buf.len() < LARGE_READ) {
             let start = offset as usize;
             buf.copy_from_slice(&map[start..start + buf.len()]);
             return Ok(());

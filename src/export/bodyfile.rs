@@ -95,7 +95,7 @@ pub fn write(
     _resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
-    for e in scan.entries().iter().filter(|e| sel.wants(e)) {
+    super::write_parallel(w, scan, sel, |_, e, w| {
         let deleted = if e.in_use { "" } else { " (deleted)" };
         let mode = mode_string(e);
         let uid = e
@@ -152,8 +152,8 @@ pub fn write(
                 si_times,
             )?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]

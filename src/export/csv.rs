@@ -255,9 +255,14 @@ pub fn write(
     resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
-    let mut out = ::csv::Writer::from_writer(w);
+    let mut out = ::csv::Writer::from_writer(&mut *w);
     out.write_record(COLUMNS).map_err(io::Error::other)?;
-    for e in scan.entries().iter().filter(|e| sel.wants(e)) {
+    out.flush()?;
+    drop(out);
+    super::write_parallel(w, scan, sel, |_, e, buf| {
+        let mut out = ::csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(&mut *buf);
         let rec = Record::new(scan, resolver, e);
         let mut any = false;
         for name in e.link_names() {
@@ -269,8 +274,8 @@ pub fn write(
             out.write_record(row(scan, &rec, None))
                 .map_err(io::Error::other)?;
         }
-    }
-    out.flush()
+        out.flush()
+    })
 }
 
 #[cfg(test)]

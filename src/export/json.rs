@@ -115,12 +115,12 @@ pub fn write_jsonl(
     resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
-    for e in scan.entries().iter().filter(|e| sel.wants(e)) {
-        serde_json::to_writer(&mut *w, &Record::new(scan, resolver, e))
+    super::write_parallel(w, scan, sel, |_, e, buf| {
+        serde_json::to_writer(&mut *buf, &Record::new(scan, resolver, e))
             .map_err(io::Error::other)?;
-        w.write_all(b"\n")?;
-    }
-    Ok(())
+        buf.push(b'\n');
+        Ok(())
+    })
 }
 
 /// One JSON array of every selected record.
@@ -131,14 +131,11 @@ pub fn write_json(
     sel: Selection,
 ) -> io::Result<()> {
     w.write_all(b"[\n")?;
-    let mut first = true;
-    for e in scan.entries().iter().filter(|e| sel.wants(e)) {
-        if !first {
-            w.write_all(b",\n")?;
+    super::write_parallel(w, scan, sel, |i, e, buf| {
+        if i > 0 {
+            buf.extend_from_slice(b",\n");
         }
-        first = false;
-        serde_json::to_writer(&mut *w, &Record::new(scan, resolver, e))
-            .map_err(io::Error::other)?;
-    }
+        serde_json::to_writer(&mut *buf, &Record::new(scan, resolver, e)).map_err(io::Error::other)
+    })?;
     w.write_all(b"\n]\n")
 }

@@ -9,6 +9,8 @@ pub mod json;
 use crate::reparse::{self, ReparsePoint};
 use crate::resolve::{Resolution, Resolver};
 use crate::scan::{Entry, Scan};
+use rayon::prelude::*;
+use std::io::{self, Write};
 
 /// Everything the exporters say about one record, computed once.
 pub struct Record<'a> {
@@ -49,4 +51,39 @@ impl Selection {
     pub fn wants(&self, e: &Entry) -> bool {
         e.is_base() && (e.in_use || (self.deleted && e.is_deleted_file()))
     }
+}
+
+/// Records rendered per parallel task, and per batch held in memory at once.
+const TASK: usize = 2048;
+const BATCH: usize = 64 * 1024;
+
+/// Renders every selected record with `render(index, entry, buffer)` on all cores and writes
+/// the output in record order. Memory is bounded by one batch of rendered records.
+pub(crate) fn write_parallel<F>(
+    w: &mut impl Write,
+    scan: &Scan,
+    sel: Selection,
+    render: F,
+) -> io::Result<()>
+where
+    F: Fn(usize, &Entry, &mut Vec<u8>) -> io::Result<()> + Sync,
+{
+    let entries: Vec<&Entry> = scan.entries().iter().filter(|e| sel.wants(e)).collect();
+    for (b, batch) in entries.chunks(BATCH).enumerate() {
+        let parts: Vec<io::Result<Vec<u8>>> = batch
+            .par_chunks(TASK)
+            .enumerate()
+            .map(|(t, task)| {
+                let mut buf = Vec::with_capacity(task.len() * 512);
+                for (k, e) in task.iter().enumerate() {
+                    render(b * BATCH + t * TASK + k, e, &mut buf)?;
+                }
+                Ok(buf)
+            })
+            .collect();
+        for part in parts {
+            w.write_all(&part?)?;
+        }
+    }
+    Ok(())
 }
