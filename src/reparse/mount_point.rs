@@ -101,6 +101,8 @@ impl MountPoint {
         let mut out = vec![
             ("substitute_name", json!(self.substitute_name)),
             ("print_name", json!(self.print_name)),
+            // Mount points have no flags field: their targets are always absolute (2.1.2.5).
+            ("relative", json!(false)),
             ("substitute_name_offset", json!(self.substitute_name_offset)),
             ("substitute_name_length", json!(self.substitute_name_length)),
             ("print_name_offset", json!(self.print_name_offset)),
