@@ -142,3 +142,98 @@ fn errors_name_what_is_wrong() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("has no $REPARSE_POINT"), "{err}");
 }
+
+/// The JSON-lines schema the issue asks for (docs/export.md), on real records.
+#[test]
+fn mft_jsonl_schema() {
+    let out = ok(&["mft", REPARSE, "--format", "jsonl"]);
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_path = |p: &str| {
+        records
+            .iter()
+            .find(|r| r["paths"].as_array().unwrap().iter().any(|x| x == p))
+            .unwrap_or_else(|| panic!("{p} not exported"))
+    };
+    for r in &records {
+        for key in [
+            "record",
+            "sequence",
+            "in_use",
+            "directory",
+            "link_count",
+            "hard_links",
+            "names",
+            "paths",
+            "reparse",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+    }
+    let rel = by_path("\\links\\rel-file");
+    let rp = &rel["reparse"];
+    assert_eq!(rp["tag"], 0xA000_000Cu32);
+    assert_eq!(rp["tag_name"], "IO_REPARSE_TAG_SYMLINK");
+    assert_eq!(rp["microsoft"], true);
+    assert_eq!(rp["name_surrogate"], true);
+    assert_eq!(rp["directory"], false);
+    assert_eq!(rp["kind"], "symlink");
+    assert_eq!(rp["substitute_name"], "..\\dir\\file.txt");
+    assert_eq!(rp["print_name"], "..\\dir\\file.txt");
+    assert_eq!(rp["relative"], true);
+    assert_eq!(rp["target"]["status"], "resolves");
+    assert_eq!(rp["target"]["path"], "\\dir\\file.txt");
+    // `data` is the whole attribute value: what `reparse --raw` writes.
+    let raw = Command::new(env!("CARGO_BIN_EXE_ntfs-inspect"))
+        .args(["reparse", REPARSE, "links/rel-file", "--raw"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+        .stdout;
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(rp["data"], hex.as_str());
+    let j = &by_path("\\links\\junction")["reparse"];
+    assert_eq!(j["kind"], "mount_point");
+    assert_eq!(j["relative"], false);
+    assert_eq!(j["substitute_name"], "\\??\\C:\\dir");
+    assert_eq!(
+        by_path("\\links\\other-drive")["reparse"]["target"]["status"],
+        "external"
+    );
+    assert_eq!(
+        by_path("\\links\\broken")["reparse"]["target"]["status"],
+        "broken"
+    );
+    assert_eq!(
+        by_path("\\links\\loop1")["reparse"]["target"]["status"],
+        "loop"
+    );
+    let ancestor = &by_path("\\a\\b\\loop")["reparse"]["target"];
+    assert_eq!(ancestor["status"], "resolves");
+    assert_eq!(ancestor["ancestor"], true);
+    assert_eq!(
+        by_path("\\special\\lx-rel")["reparse"]["lx_target"],
+        "../target.txt"
+    );
+    // A Win32 + DOS pair: header count 2, one hard link, one path.
+    let basic = ok(&["mft", BASIC]);
+    let long = basic
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["paths"][0] == "\\LongFileName.txt")
+        .unwrap();
+    assert_eq!(long["link_count"], 2);
+    assert_eq!(long["hard_links"], 1);
+    assert_eq!(long["names"].as_array().unwrap().len(), 2);
+    // --deleted adds the deleted records, marked, with their names and paths.
+    let with_deleted = ok(&["mft", BASIC, "--deleted"]);
+    let del = with_deleted
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["paths"][0] == "\\deleted-dir\\inner.txt")
+        .unwrap();
+    assert_eq!(del["in_use"], false);
+    assert!(!basic.contains("inner.txt"));
+}
