@@ -244,3 +244,62 @@ impl std::io::Seek for Cursor {
         Ok(self.pos)
     }
 }
+
+/// Bytes a differencing image does not hold itself: its parent's, or zeros without a parent
+/// (and zeros past the parent's end). Shared by the VHD and VHDX readers.
+pub(crate) fn read_parent_or_zeros(
+    parent: Option<&Source>,
+    offset: u64,
+    buf: &mut [u8],
+) -> Result<()> {
+    match parent {
+        None => {
+            buf.fill(0);
+            Ok(())
+        }
+        Some(p) => {
+            let avail = p.len().saturating_sub(offset).min(buf.len() as u64) as usize;
+            let (inside, past) = buf.split_at_mut(avail);
+            if !inside.is_empty() {
+                p.read_at(offset, inside)?;
+            }
+            past.fill(0);
+            Ok(())
+        }
+    }
+}
+
+/// Fills `buf` run by run of sectors whose sector-bitmap bit is the same: `present(pos, part)`
+/// for sectors the image holds, `absent(pos, part)` for the others (`pos` is the offset of `part`
+/// in `buf`). `rel` is the byte position of `buf[0]` counted from sector 0 of the bitmap, and
+/// `first`..=`last` the sectors `buf` covers. Shared by the VHD and VHDX readers.
+pub(crate) fn read_by_sector_bitmap(
+    buf: &mut [u8],
+    rel: u64,
+    sector_size: u64,
+    (first, last): (u64, u64),
+    bit: impl Fn(u64) -> bool,
+    mut present: impl FnMut(usize, &mut [u8]) -> Result<()>,
+    mut absent: impl FnMut(usize, &mut [u8]) -> Result<()>,
+) -> Result<()> {
+    let mut pos = 0usize;
+    let mut s = first;
+    while pos < buf.len() {
+        let set = bit(s);
+        let mut e = s;
+        while e < last && bit(e + 1) == set {
+            e += 1;
+        }
+        let run_end = ((e + 1) * sector_size).min(rel + buf.len() as u64);
+        let n = (run_end - (rel + pos as u64)) as usize;
+        let part = &mut buf[pos..pos + n];
+        if set {
+            present(pos, part)?;
+        } else {
+            absent(pos, part)?;
+        }
+        pos += n;
+        s = e + 1;
+    }
+    Ok(())
+}

@@ -462,46 +462,20 @@ impl Vhd {
             let idx = (s / 8 - bm_first) as usize;
             bitmap.get(idx).is_some_and(|b| b & (0x80 >> (s % 8)) != 0)
         };
-        // Walk runs of sectors with the same bit.
-        let mut pos = 0usize;
-        let mut s = first_sector;
-        while pos < buf.len() {
-            let present = bit(s);
-            let mut e = s;
-            while e < last_sector && bit(e + 1) == present {
-                e += 1;
-            }
-            let run_end = ((e + 1) * SECTOR).min(in_block + buf.len() as u64);
-            let n = (run_end - (in_block + pos as u64)) as usize;
-            let chunk = &mut buf[pos..pos + n];
-            if present {
-                self.file.read_at(data_off + in_block + pos as u64, chunk)?;
-            } else {
-                self.read_unset(virt + pos as u64, chunk)?;
-            }
-            pos += n;
-            s = e + 1;
-        }
-        Ok(())
+        crate::source::read_by_sector_bitmap(
+            buf,
+            in_block,
+            SECTOR,
+            (first_sector, last_sector),
+            bit,
+            |pos, part| self.file.read_at(data_off + in_block + pos as u64, part),
+            |pos, part| self.read_unset(virt + pos as u64, part),
+        )
     }
 
     /// Bytes not stored in this file: zeros, or the parent's.
     fn read_unset(&self, virt: u64, buf: &mut [u8]) -> Result<()> {
-        match &self.parent {
-            None => {
-                buf.fill(0);
-                Ok(())
-            }
-            Some(p) => {
-                let avail = p.len().saturating_sub(virt).min(buf.len() as u64) as usize;
-                let (inside, past) = buf.split_at_mut(avail);
-                if !inside.is_empty() {
-                    p.read_at(virt, inside)?;
-                }
-                past.fill(0);
-                Ok(())
-            }
-        }
+        crate::source::read_parent_or_zeros(self.parent.as_ref(), virt, buf)
     }
 }
 

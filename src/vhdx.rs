@@ -569,44 +569,19 @@ impl Vhdx {
                 .is_some_and(|b| b & (1 << (s % 8)) != 0)
         };
         let rel = virt - chunk_start;
-        let mut pos = 0usize;
-        let mut s = first;
-        while pos < buf.len() {
-            let present = bit(s);
-            let mut e = s;
-            while e < last && bit(e + 1) == present {
-                e += 1;
-            }
-            let run_end = ((e + 1) * lss).min(rel + buf.len() as u64);
-            let n = (run_end - (rel + pos as u64)) as usize;
-            let chunk_buf = &mut buf[pos..pos + n];
-            if present {
-                self.file.read_at(off + in_block + pos as u64, chunk_buf)?;
-            } else {
-                self.read_unset(virt + pos as u64, chunk_buf)?;
-            }
-            pos += n;
-            s = e + 1;
-        }
-        Ok(())
+        crate::source::read_by_sector_bitmap(
+            buf,
+            rel,
+            lss,
+            (first, last),
+            bit,
+            |pos, part| self.file.read_at(off + in_block + pos as u64, part),
+            |pos, part| self.read_unset(virt + pos as u64, part),
+        )
     }
 
     fn read_unset(&self, virt: u64, buf: &mut [u8]) -> Result<()> {
-        match &self.parent {
-            None => {
-                buf.fill(0);
-                Ok(())
-            }
-            Some(p) => {
-                let avail = p.len().saturating_sub(virt).min(buf.len() as u64) as usize;
-                let (inside, past) = buf.split_at_mut(avail);
-                if !inside.is_empty() {
-                    p.read_at(virt, inside)?;
-                }
-                past.fill(0);
-                Ok(())
-            }
-        }
+        crate::source::read_parent_or_zeros(self.parent.as_ref(), virt, buf)
     }
 }
 
