@@ -210,8 +210,10 @@ fn scan(o: &Opened) -> Scan {
     scan
 }
 
-fn find(scan: &Scan, path: &str) -> Result<u64, Error> {
+/// The entry a command-line path (`\\a\\b`, `/a/b` or `#RECORD`) names.
+fn find<'a>(scan: &'a Scan, path: &str) -> Result<&'a Entry, Error> {
     scan.lookup(path)
+        .and_then(|n| scan.entry(n))
         .ok_or_else(|| Error::NotFound(format!("{path} is not on the volume")))
 }
 
@@ -399,10 +401,8 @@ fn ls(src: &SourceArgs, path: Option<&str>) -> AppResult {
     let o = open(src)?;
     let s = scan(&o);
     let resolver = Resolver::new(&s, drive(src)?);
-    let dir = find(&s, path.unwrap_or("\\"))?;
-    let e = s
-        .entry(dir)
-        .ok_or_else(|| Error::NotFound(format!("record {dir}")))?;
+    let e = find(&s, path.unwrap_or("\\"))?;
+    let dir = e.record;
     if !e.directory {
         return Err(Error::Usage(format!("{} is not a directory", path.unwrap_or("\\"))).into());
     }
@@ -458,10 +458,7 @@ fn stat(src: &SourceArgs, path: &str) -> AppResult {
     let o = open(src)?;
     let s = scan(&o);
     let resolver = Resolver::new(&s, drive(src)?);
-    let n = find(&s, path)?;
-    let e = s
-        .entry(n)
-        .ok_or_else(|| Error::NotFound(format!("record {n}")))?;
+    let e = find(&s, path)?;
     let mut w = stdout();
     writeln!(w, "MFT record {} (byte offset {:#x})", e.record, e.offset)?;
     writeln!(w, "Sequence:          {}", e.sequence)?;
@@ -809,10 +806,8 @@ fn reparse_cmd(src: &SourceArgs, path: &str, raw: bool) -> AppResult {
     let o = open(src)?;
     let s = scan(&o);
     let resolver = Resolver::new(&s, drive(src)?);
-    let n = find(&s, path)?;
-    let e = s
-        .entry(n)
-        .ok_or_else(|| Error::NotFound(format!("record {n}")))?;
+    let e = find(&s, path)?;
+    let n = e.record;
     let value = e.reparse.as_deref().ok_or_else(|| {
         Error::NotFound(format!(
             "{path} (record {n}) has no $REPARSE_POINT attribute"
