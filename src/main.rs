@@ -249,7 +249,7 @@ fn info(src: &SourceArgs) -> AppResult {
         Some((scheme, parts)) => {
             writeln!(
                 w,
-                "Partition table:     {scheme:?}, {} partition(s)",
+                "Partition table:     {scheme}, {} partition(s)",
                 parts.len()
             )?;
             for p in parts {
