@@ -207,6 +207,14 @@ fn scan(o: &Opened) -> Scan {
     for e in &scan.errors {
         eprintln!("ntfs-inspect: warning: {e}");
     }
+    for e in scan.entries() {
+        for p in &e.problems {
+            eprintln!(
+                "ntfs-inspect: warning: MFT record {} (byte offset {:#x}): {p}",
+                e.record, e.offset
+            );
+        }
+    }
     scan
 }
 
