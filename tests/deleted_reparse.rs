@@ -7,7 +7,7 @@ use ntfs_inspect::container::{self, OpenOptions};
 use ntfs_inspect::export::{Record, Selection};
 use ntfs_inspect::resolve::Resolver;
 use ntfs_inspect::scan::Scan;
-use ntfs_inspect::source::{MemSource, ReadAt};
+use ntfs_inspect::source::MemSource;
 use ntfs_inspect::volume::Volume;
 use std::sync::Arc;
 
