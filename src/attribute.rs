@@ -148,9 +148,10 @@ pub fn utf16_name(bytes: &[u8]) -> String {
     let units = bytes
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]));
-    char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    // Exact for ASCII names, the common case: no slack kept per name on big volumes.
+    let mut s = String::with_capacity(bytes.len() / 2);
+    s.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    s
 }
 
 impl<'a> Iterator for Attributes<'a> {

@@ -163,7 +163,6 @@ fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset:
         extensions: Vec::new(),
         problems: Vec::new(),
     };
-    let cs = u64::from(vol.boot.cluster_size);
     for a in attribute::Attributes::new(bytes, h, number, offset) {
         let a = match a {
             Ok(a) => a,
@@ -271,8 +270,10 @@ fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset:
             }
             _ => {}
         }
-        let _ = cs;
     }
+    // A Vec grows to four elements on its first push; most records have one or two names, and
+    // a million records with room for four `FileName`s each cost hundreds of MiB.
+    e.names.shrink_to_fit();
     e
 }
 
