@@ -107,47 +107,42 @@ impl Volume {
             if let Some(e) = err {
                 self.warnings.push(format!("$MFT attribute list: {e}"));
             }
-            let mut pieces: Vec<Run> = std::mem::take(&mut self.mft_runs);
-            for e in entries.iter().filter(|e| {
-                e.type_code == attribute::DATA && e.name.is_empty() && e.record.record != 0
-            }) {
-                let ext = match self.read_record(e.record.record) {
-                    Ok(Some(r)) => r,
-                    Ok(None) => {
-                        self.warnings.push(format!(
-                            "$MFT extension record {} is empty",
-                            e.record.record
-                        ));
-                        continue;
+            // Read the extension records with the extents known so far; one holding a later
+            // piece may itself lie in a piece found in this pass, so go on while passes add runs.
+            let mut pending: Vec<u64> = entries
+                .iter()
+                .filter(|e| {
+                    e.type_code == attribute::DATA && e.name.is_empty() && e.record.record != 0
+                })
+                .map(|e| e.record.record)
+                .collect();
+            pending.sort_unstable();
+            pending.dedup();
+            let mut last_error: Vec<(u64, String)> = Vec::new();
+            while !pending.is_empty() {
+                let mut found = Vec::new();
+                last_error.clear();
+                pending.retain(|&n| match self.mft_piece(n) {
+                    Ok(runs) => {
+                        found.extend(runs);
+                        false
                     }
                     Err(err) => {
-                        self.warnings
-                            .push(format!("$MFT extension record {}: {err}", e.record.record));
-                        continue;
+                        last_error.push((n, err));
+                        true
                     }
-                };
-                if let Some(a) = ext.find(attribute::DATA, "") {
-                    if let Form::NonResident {
-                        runs, first_vcn, ..
-                    } = a.form
-                    {
-                        match data_runs::decode(
-                            runs,
-                            first_vcn,
-                            self.total_clusters(),
-                            ext.offset + a.offset as u64,
-                        ) {
-                            Ok(r) => pieces.extend(r),
-                            Err(err) => self
-                                .warnings
-                                .push(format!("$MFT extension record {}: {err}", e.record.record)),
-                        }
-                    }
+                });
+                if found.is_empty() {
+                    break;
                 }
+                self.mft_runs.extend(found);
+                self.mft_runs.sort_by_key(|r| r.vcn);
+                self.mft_runs.dedup_by_key(|r| r.vcn);
             }
-            pieces.sort_by_key(|r| r.vcn);
-            pieces.dedup_by_key(|r| r.vcn);
-            self.mft_runs = pieces;
+            for (n, err) in last_error {
+                self.warnings
+                    .push(format!("$MFT extension record {n}: {err}"));
+            }
         }
         // Never trust the size beyond what the extents cover.
         let covered = data_runs::total_length(&self.mft_runs)
@@ -170,6 +165,39 @@ impl Volume {
             self.mft_size = self.source.len();
         }
         Ok(())
+    }
+
+    /// The `$DATA` runs held by `$MFT` extension record `n`.
+    fn mft_piece(&self, n: u64) -> std::result::Result<Vec<Run>, String> {
+        let ext = match self.read_record(n) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Err("the record is empty".into()),
+            Err(err) => return Err(err.to_string()),
+        };
+        if !ext.header.is_extension() {
+            return Err("the record is not an extension record".into());
+        }
+        if ext.header.base.record != 0 {
+            return Err(format!(
+                "the record belongs to record {}, not to the $MFT",
+                ext.header.base.record
+            ));
+        }
+        let Some(a) = ext.find(attribute::DATA, "") else {
+            return Err("the record has no $DATA piece".into());
+        };
+        match a.form {
+            Form::NonResident {
+                runs, first_vcn, ..
+            } => data_runs::decode(
+                runs,
+                first_vcn,
+                self.total_clusters(),
+                ext.offset + a.offset as u64,
+            )
+            .map_err(|e| e.to_string()),
+            Form::Resident { .. } => Err("its $DATA piece is resident".into()),
+        }
     }
 
     /// Decodes the runs of a non-resident attribute and returns them with the data size.
