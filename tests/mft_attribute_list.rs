@@ -14,7 +14,7 @@ use ntfs_inspect::container::{self, OpenOptions};
 use ntfs_inspect::data_runs;
 use ntfs_inspect::record::{FileRecord, FIXUP_STRIDE};
 use ntfs_inspect::scan::Scan;
-use ntfs_inspect::source::{MemSource, ReadAt};
+use ntfs_inspect::source::MemSource;
 use ntfs_inspect::volume::Volume;
 use std::collections::BTreeSet;
 use std::sync::Arc;
