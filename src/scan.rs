@@ -125,7 +125,7 @@ pub struct Scan {
     /// Number of record slots scanned.
     pub record_slots: u64,
     dir_paths: Vec<Option<Box<str>>>,
-    children: OnceLock<HashMap<u64, Vec<(u32, u16)>>>,
+    children: OnceLock<HashMap<u64, Vec<Kid>>>,
 }
 
 /// Decodes one fixed-up record into an entry. `bytes` is modified (fixups).
@@ -556,32 +556,34 @@ impl Scan {
         out
     }
 
-    /// Children of each directory: (entry position, name index), including DOS names.
-    fn children(&self) -> &HashMap<u64, Vec<(u32, u16)>> {
+    /// Children of each directory, including DOS names, sorted by name.
+    fn children(&self) -> &HashMap<u64, Vec<Kid>> {
         self.children.get_or_init(|| {
-            let mut m: HashMap<u64, Vec<(u32, u16)>> = HashMap::new();
+            let mut m: HashMap<u64, Vec<Kid>> = HashMap::new();
             for (i, e) in self.entries.iter().enumerate() {
                 if !e.in_use || !e.is_base() || e.record == ROOT {
                     continue;
                 }
                 for (j, name) in e.names.iter().enumerate() {
                     if self.parent_of(name).is_some() {
-                        m.entry(name.parent.record)
-                            .or_default()
-                            .push((i as u32, j as u16));
+                        m.entry(name.parent.record).or_default().push(Kid {
+                            folded: folded_hash(&name.name),
+                            entry: i as u32,
+                            name: j as u16,
+                        });
                     }
                 }
             }
             // Sorted by name, so that `child` finds an exact name by binary search.
             for kids in m.values_mut() {
-                kids.sort_unstable_by(|a, b| self.name_at(*a).cmp(self.name_at(*b)));
+                kids.sort_unstable_by(|a, b| self.name_at(a).cmp(self.name_at(b)));
             }
             m
         })
     }
 
-    fn name_at(&self, (i, j): (u32, u16)) -> &str {
-        &self.entries[i as usize].names[j as usize].name
+    fn name_at(&self, k: &Kid) -> &str {
+        &self.entries[k.entry as usize].names[k.name as usize].name
     }
 
     /// The in-use entries directly inside directory `dir`, one item per name (hard links and
@@ -592,11 +594,9 @@ impl Scan {
             .get(&dir)
             .map(|c| {
                 c.iter()
-                    .map(|&(i, j)| {
-                        (
-                            &self.entries[i as usize],
-                            &self.entries[i as usize].names[j as usize],
-                        )
+                    .map(|k| {
+                        let e = &self.entries[k.entry as usize];
+                        (e, &e.names[k.name as usize])
                     })
                     .collect()
             })
@@ -628,17 +628,47 @@ impl Scan {
         Some(cur)
     }
 
-    /// The record named `name` inside directory `dir`.
+    /// The record named `name` inside directory `dir`: the exact name by binary search, else
+    /// a case-insensitive match, found by comparing folded-name hashes first (no pointer chasing
+    /// through every child's name in large directories).
     pub fn child(&self, dir: u64, name: &str) -> Option<u64> {
         let kids = self.children().get(&dir)?;
-        let record = |k: &(u32, u16)| self.entries[k.0 as usize].record;
-        if let Ok(at) = kids.binary_search_by(|k| self.name_at(*k).cmp(name)) {
+        let record = |k: &Kid| self.entries[k.entry as usize].record;
+        if let Ok(at) = kids.binary_search_by(|k| self.name_at(k).cmp(name)) {
             return Some(record(&kids[at]));
         }
+        let folded = folded_hash(name);
         kids.iter()
-            .find(|k| eq_ignore_case(self.name_at(**k), name))
+            .filter(|k| k.folded == folded)
+            .find(|k| eq_ignore_case(self.name_at(k), name))
             .map(record)
     }
+}
+
+/// One name in a directory: which entry and which of its names, with the hash of the name
+/// upper-cased for case-insensitive lookups.
+#[derive(Debug, Clone, Copy)]
+struct Kid {
+    folded: u64,
+    entry: u32,
+    name: u16,
+}
+
+/// FNV-1a over the Unicode upper case of `name`: equal for names that differ only in case.
+fn folded_hash(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut add = |c: char| {
+        for b in (c as u32).to_le_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    if name.is_ascii() {
+        name.bytes()
+            .for_each(|b| add(b.to_ascii_uppercase() as char));
+    } else {
+        name.chars().flat_map(char::to_uppercase).for_each(add);
+    }
+    h
 }
 
 /// Case-insensitive comparison by Unicode upper case, without allocating (the volume's own
@@ -650,6 +680,23 @@ fn eq_ignore_case(a: &str, b: &str) -> bool {
     a.chars()
         .flat_map(char::to_uppercase)
         .eq(b.chars().flat_map(char::to_uppercase))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding() {
+        assert_eq!(
+            folded_hash("LongFileName.txt"),
+            folded_hash("LONGFILENAME.TXT")
+        );
+        assert_eq!(folded_hash("café"), folded_hash("CAFÉ"));
+        assert_ne!(folded_hash("a"), folded_hash("b"));
+        assert!(eq_ignore_case("Über", "über"));
+        assert!(!eq_ignore_case("abc", "abd"));
+    }
 }
 
 /// Counts over a scan, for `info`.

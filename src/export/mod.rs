@@ -69,20 +69,25 @@ where
     F: Fn(usize, &Entry, &mut Vec<u8>) -> io::Result<()> + Sync,
 {
     let entries: Vec<&Entry> = scan.entries().iter().filter(|e| sel.wants(e)).collect();
+    // One buffer per task, reused batch after batch: fresh buffers made the kernel zero new
+    // pages for every batch.
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); BATCH / TASK];
     for (b, batch) in entries.chunks(BATCH).enumerate() {
-        let parts: Vec<io::Result<Vec<u8>>> = batch
+        let done: Vec<io::Result<()>> = batch
             .par_chunks(TASK)
+            .zip(buffers.par_iter_mut())
             .enumerate()
-            .map(|(t, task)| {
-                let mut buf = Vec::with_capacity(task.len() * 512);
+            .map(|(t, (task, buf))| {
+                buf.clear();
                 for (k, e) in task.iter().enumerate() {
-                    render(b * BATCH + t * TASK + k, e, &mut buf)?;
+                    render(b * BATCH + t * TASK + k, e, buf)?;
                 }
-                Ok(buf)
+                Ok(())
             })
             .collect();
-        for part in parts {
-            w.write_all(&part?)?;
+        for (r, buf) in done.into_iter().zip(&buffers) {
+            r?;
+            w.write_all(buf)?;
         }
     }
     Ok(())
