@@ -597,3 +597,53 @@ pub(crate) fn u32_at(data: &[u8], pos: usize) -> Option<u32> {
 
 #[cfg(test)]
 mod tests;
+
+/// The name fields that symbolic links (2.1.2.4) and mount points (2.1.2.5) share: both point
+/// into a PathBuffer with a substitute and a print name, by offset and length.
+pub(crate) struct PathBufferNames<'a> {
+    pub substitute_name_offset: u16,
+    pub substitute_name_length: u16,
+    pub print_name_offset: u16,
+    pub print_name_length: u16,
+    pub substitute_name: &'a str,
+    pub print_name: &'a str,
+}
+
+impl PathBufferNames<'_> {
+    /// The four offsets and lengths as JSON fields.
+    pub(crate) fn json_offsets(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("substitute_name_offset", json!(self.substitute_name_offset)),
+            ("substitute_name_length", json!(self.substitute_name_length)),
+            ("print_name_offset", json!(self.print_name_offset)),
+            ("print_name_length", json!(self.print_name_length)),
+        ]
+    }
+
+    /// Offsets, lengths and both names as `fsutil`-style lines.
+    pub(crate) fn describe(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "Substitute Name offset".to_string(),
+                self.substitute_name_offset.to_string(),
+            ),
+            (
+                "Substitute Name length".to_string(),
+                self.substitute_name_length.to_string(),
+            ),
+            (
+                "Print Name offset".to_string(),
+                self.print_name_offset.to_string(),
+            ),
+            (
+                "Print Name Length".to_string(),
+                self.print_name_length.to_string(),
+            ),
+            (
+                "Substitute Name".to_string(),
+                self.substitute_name.to_string(),
+            ),
+            ("Print Name".to_string(), self.print_name.to_string()),
+        ]
+    }
+}

@@ -103,38 +103,27 @@ impl MountPoint {
             ("print_name", json!(self.print_name)),
             // Mount points have no flags field: their targets are always absolute (2.1.2.5).
             ("relative", json!(false)),
-            ("substitute_name_offset", json!(self.substitute_name_offset)),
-            ("substitute_name_length", json!(self.substitute_name_length)),
-            ("print_name_offset", json!(self.print_name_offset)),
-            ("print_name_length", json!(self.print_name_length)),
         ];
+        out.extend(self.names().json_offsets());
         if let Some(guid) = &self.volume_guid {
             out.push(("volume_guid", json!(guid)));
         }
         out
     }
 
+    fn names(&self) -> super::PathBufferNames<'_> {
+        super::PathBufferNames {
+            substitute_name_offset: self.substitute_name_offset,
+            substitute_name_length: self.substitute_name_length,
+            print_name_offset: self.print_name_offset,
+            print_name_length: self.print_name_length,
+            substitute_name: &self.substitute_name,
+            print_name: &self.print_name,
+        }
+    }
+
     pub(crate) fn describe_fields(&self) -> Vec<(String, String)> {
-        let mut out = vec![
-            (
-                "Substitute Name offset".to_string(),
-                self.substitute_name_offset.to_string(),
-            ),
-            (
-                "Substitute Name length".to_string(),
-                self.substitute_name_length.to_string(),
-            ),
-            (
-                "Print Name offset".to_string(),
-                self.print_name_offset.to_string(),
-            ),
-            (
-                "Print Name Length".to_string(),
-                self.print_name_length.to_string(),
-            ),
-            ("Substitute Name".to_string(), self.substitute_name.clone()),
-            ("Print Name".to_string(), self.print_name.clone()),
-        ];
+        let mut out = self.names().describe();
         out.push((
             "Mount Point Type".to_string(),
             if self.is_volume_mount_point() {

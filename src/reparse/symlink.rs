@@ -49,16 +49,25 @@ impl Symlink {
     }
 
     pub(crate) fn json_fields(&self) -> Vec<(&'static str, Value)> {
-        vec![
+        let mut out = vec![
             ("substitute_name", json!(self.substitute_name)),
             ("print_name", json!(self.print_name)),
             ("relative", json!(self.is_relative())),
             ("flags", json!(self.flags)),
-            ("substitute_name_offset", json!(self.substitute_name_offset)),
-            ("substitute_name_length", json!(self.substitute_name_length)),
-            ("print_name_offset", json!(self.print_name_offset)),
-            ("print_name_length", json!(self.print_name_length)),
-        ]
+        ];
+        out.extend(self.names().json_offsets());
+        out
+    }
+
+    fn names(&self) -> super::PathBufferNames<'_> {
+        super::PathBufferNames {
+            substitute_name_offset: self.substitute_name_offset,
+            substitute_name_length: self.substitute_name_length,
+            print_name_offset: self.print_name_offset,
+            print_name_length: self.print_name_length,
+            substitute_name: &self.substitute_name,
+            print_name: &self.print_name,
+        }
     }
 
     pub(crate) fn describe_fields(&self) -> Vec<(String, String)> {
@@ -68,27 +77,9 @@ impl Symlink {
         } else {
             flags.push_str(" (absolute)");
         }
-        vec![
-            (
-                "Substitute Name offset".to_string(),
-                self.substitute_name_offset.to_string(),
-            ),
-            (
-                "Substitute Name length".to_string(),
-                self.substitute_name_length.to_string(),
-            ),
-            (
-                "Print Name offset".to_string(),
-                self.print_name_offset.to_string(),
-            ),
-            (
-                "Print Name Length".to_string(),
-                self.print_name_length.to_string(),
-            ),
-            ("Substitute Name".to_string(), self.substitute_name.clone()),
-            ("Print Name".to_string(), self.print_name.clone()),
-            ("Flags".to_string(), flags),
-        ]
+        let mut out = self.names().describe();
+        out.extend([("Flags".to_string(), flags)]);
+        out
     }
 }
 
