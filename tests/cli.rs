@@ -237,3 +237,19 @@ fn mft_jsonl_schema() {
     assert_eq!(del["in_use"], false);
     assert!(!basic.contains("inner.txt"));
 }
+
+/// `--help` documents every command and its options (issue 2).
+#[test]
+fn help_documents_every_command() {
+    let top = ok(&["--help"]);
+    for cmd in ["info", "ls", "stat", "mft", "links", "reparse"] {
+        assert!(top.contains(cmd), "{cmd} missing from --help:\n{top}");
+        let help = ok(&[cmd, "--help"]);
+        for opt in ["--partition", "--offset", "--drive"] {
+            assert!(help.contains(opt), "{cmd} --help lacks {opt}:\n{help}");
+        }
+    }
+    assert!(ok(&["mft", "--help"]).contains("--deleted"));
+    assert!(ok(&["mft", "--help"]).contains("bodyfile"));
+    assert!(ok(&["reparse", "--help"]).contains("--raw"));
+}
