@@ -291,17 +291,33 @@ impl Volume {
             ));
         }
         let mut out = vec![0u8; data_size as usize];
+        // Positions are checked: the first VCN comes from the attribute header and a sparse
+        // run may be as long as the header says, so byte positions can exceed u64.
         let first_vcn = runs.first().map(|r| r.vcn).unwrap_or(0);
+        let Some(start) = first_vcn.checked_mul(cs) else {
+            return Err(Error::format(
+                what,
+                0,
+                format!("first VCN {first_vcn} is past the largest byte offset"),
+            ));
+        };
         let mut pos = 0u64;
         while pos < data_size {
-            let Some((run, within)) = find_run(runs, first_vcn * cs + pos, cs) else {
+            let Some((run, within)) = start.checked_add(pos).and_then(|p| find_run(runs, p, cs))
+            else {
                 break;
             };
-            let run_bytes = run.length * cs;
+            let run_bytes = run.length.saturating_mul(cs);
             let n = (run_bytes - within).min(data_size - pos) as usize;
             let dst = &mut out[pos as usize..pos as usize + n];
             if let Some(lcn) = run.lcn {
-                let at = lcn * cs + within;
+                let Some(at) = lcn.checked_mul(cs).and_then(|b| b.checked_add(within)) else {
+                    return Err(Error::format(
+                        what,
+                        0,
+                        format!("run at LCN {lcn} is past the largest byte offset"),
+                    ));
+                };
                 check_range(what, at, n as u64, self.source.len())?;
                 self.source.read_at(at, dst)?;
             }

@@ -33,3 +33,41 @@ fn reparse_symlink_target_sliced_inside_a_character() {
          00780074005c003f003f005c0043003a005c0072006500610064006d0065002e00740078007400",
     ));
 }
+
+/// The `volume` target's calls: open, scan, every path, every link resolved, the link report.
+fn volume_target(data: &[u8]) {
+    use ntfs_inspect::resolve::{LinkReport, Resolver};
+    use ntfs_inspect::scan::Scan;
+    use ntfs_inspect::source::MemSource;
+    use ntfs_inspect::volume::Volume;
+    use std::sync::Arc;
+    let Ok(vol) = Volume::open(Arc::new(MemSource(data.to_vec()))) else {
+        return;
+    };
+    let _ = vol.label_and_version();
+    let scan = Scan::new(&vol);
+    let _ = scan.summary();
+    let resolver = Resolver::new(&scan, 'C');
+    for e in scan.entries() {
+        let _ = scan.paths(e.record);
+        if e.reparse.is_some() {
+            let _ = resolver.resolve(e.record);
+        }
+    }
+    let _ = LinkReport::new(&vol, &scan, &resolver);
+}
+
+/// fuzz/volume (debug assertions on): a non-resident attribute whose first VCN is so large that
+/// `first_vcn * cluster_size` overflows u64 ("attempt to multiply with overflow" in
+/// `Volume::read_nonresident`); without overflow checks the position wrapped and the wrong
+/// bytes were read. The crasher (minimized by `cargo fuzz tmin`, 39 KiB, mostly zeros) is kept
+/// as a file.
+#[test]
+fn volume_nonresident_first_vcn_overflows() {
+    let data = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fuzz/volume-first-vcn-overflow.bin"
+    ))
+    .unwrap();
+    volume_target(&data);
+}
