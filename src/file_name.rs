@@ -143,38 +143,58 @@ pub fn filetime_iso(ft: u64) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct FileTimeIso(pub u64);
 
-impl std::fmt::Display for FileTimeIso {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl FileTimeIso {
+    /// Writes the text into `b` and returns it (empty for zero). Digit by digit: the exporters
+    /// format millions of these, and the formatting machinery (padding, width) was a tenth of
+    /// the JSON export's time.
+    pub fn write_to(self, b: &mut [u8; 32]) -> &[u8] {
         let ft = self.0;
         if ft == 0 {
-            return Ok(());
+            return &[];
         }
         let secs = ft / 10_000_000;
-        let frac = ft % 10_000_000;
+        let frac = (ft % 10_000_000) as u32;
         let days = (secs / 86_400) as i64;
-        let rem = secs % 86_400;
+        let rem = (secs % 86_400) as u32;
         let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
-                                                         // Written digit by digit: the exporters format millions of these, and the formatting
-                                                         // machinery (padding, width) was a tenth of the JSON export's time.
-        let mut b = [0u8; 32];
+        let y = y.max(0) as u32; // at most 60056 (u64::MAX ticks)
         let mut n = 0;
-        let mut put = |v: u64, width: u32, sep: u8| {
-            for i in (0..width).rev() {
-                b[n] = b'0' + (v / 10u64.pow(i) % 10) as u8;
-                n += 1;
-            }
-            b[n] = sep;
-            n += 1;
+        if y > 9999 {
+            b[0] = b'0' + (y / 10_000 % 10) as u8;
+            n = 1;
+        }
+        let two = |b: &mut [u8; 32], at: usize, v: u32| {
+            b[at] = b'0' + (v / 10 % 10) as u8;
+            b[at + 1] = b'0' + (v % 10) as u8;
         };
-        let y = y.max(0) as u64;
-        put(y, if y > 9999 { 5 } else { 4 }, b'-');
-        put(u64::from(m), 2, b'-');
-        put(u64::from(d), 2, b'T');
-        put(rem / 3600, 2, b':');
-        put(rem / 60 % 60, 2, b':');
-        put(rem % 60, 2, b'.');
-        put(frac, 7, b'Z');
-        f.write_str(std::str::from_utf8(&b[..n]).map_err(|_| std::fmt::Error)?)
+        two(b, n, y / 100 % 100);
+        two(b, n + 2, y % 100);
+        b[n + 4] = b'-';
+        two(b, n + 5, m);
+        b[n + 7] = b'-';
+        two(b, n + 8, d);
+        b[n + 10] = b'T';
+        two(b, n + 11, rem / 3600);
+        b[n + 13] = b':';
+        two(b, n + 14, rem / 60 % 60);
+        b[n + 16] = b':';
+        two(b, n + 17, rem % 60);
+        b[n + 19] = b'.';
+        let mut f = frac;
+        for i in (0..7).rev() {
+            b[n + 20 + i] = b'0' + (f % 10) as u8;
+            f /= 10;
+        }
+        b[n + 27] = b'Z';
+        &b[..n + 28]
+    }
+}
+
+impl std::fmt::Display for FileTimeIso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut b = [0u8; 32];
+        let text = self.write_to(&mut b);
+        f.write_str(std::str::from_utf8(text).map_err(|_| std::fmt::Error)?)
     }
 }
 
