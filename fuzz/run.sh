@@ -7,6 +7,15 @@
 # Needs cargo-fuzz (`cargo install cargo-fuzz`); stable Rust works with RUSTC_BOOTSTRAP=1.
 # Crashers land in fuzz/artifacts/<target>/; each line "#N DONE cov: ..." of the log gives the
 # executions (full logs: fuzz/artifacts/logs/, git-ignored). Seeds come from fuzz/seed.sh (run it first).
+#
+# Environment:
+#   RUNS=N          stop after N executions instead of SECONDS (pass 0 as SECONDS): a fuzzer
+#                   paused with SIGSTOP (say, while a benchmark runs) then loses nothing
+#   SANITIZER=none  cargo fuzz's -s (default address); `none` with debug assertions (-a, always
+#                   on here) still catches panics and arithmetic overflow at 2-4x the speed
+#   NICE=19         run at this niceness so that builds and benchmarks keep the cores
+#   MAX_LEN=N       override the input size limit (volume: 131072 still holds the $MFT of the
+#                   fixtures up to record ~110 and runs twice as fast as 262144)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SECONDS_EACH=${1:?usage: run.sh SECONDS target... | all}
@@ -24,8 +33,12 @@ for t in "${TARGETS[@]}"; do
         boot_sector | data_runs | attribute_list | reparse) max_len=16384 ;;
         record) max_len=4097 ;;
     esac
+    max_len=${MAX_LEN:-$max_len}
     echo "== $t: ${SECONDS_EACH}s, -max_len=$max_len"
-    cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$SECONDS_EACH" -max_len="$max_len" \
+    limit=(-max_total_time="$SECONDS_EACH")
+    [ -n "${RUNS:-}" ] && limit=(-runs="$RUNS")
+    nice -n "${NICE:-0}" cargo fuzz run -O -a -s "${SANITIZER:-address}" "$t" "corpus/$t" -- \
+        "${limit[@]}" -max_len="$max_len" \
         -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 | tee "artifacts/logs/$t.log" |
         grep -E '^#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|Test unit written|ERROR' || true
 done

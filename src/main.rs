@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ntfs_inspect::container::OpenOptions;
 use ntfs_inspect::export::{self, Record, Selection};
 use ntfs_inspect::file_name::filetime_iso;
+use ntfs_inspect::path_table::PathTable;
 use ntfs_inspect::resolve::Resolver;
 use ntfs_inspect::scan::{Entry, Scan};
 use ntfs_inspect::volume::Opened;
@@ -678,9 +679,36 @@ fn write_times(w: &mut impl Write, t: &ntfs_inspect::file_name::Times) -> io::Re
     writeln!(w, "  Accessed:        {}", filetime_iso(t.accessed))
 }
 
+/// The compact first pass for `mft` (see `PathTable`), with the same progress line and
+/// warnings as [`scan`].
+fn path_table(o: &Opened) -> PathTable<'_> {
+    let total = o.volume.record_count();
+    let t = if io::stderr().is_terminal() && total > 200_000 {
+        let t = PathTable::with_progress(&o.volume, |done| {
+            eprint!(
+                "\rscanning MFT: {done}/{total} records ({}%)",
+                done * 100 / total.max(1)
+            );
+        });
+        eprintln!();
+        t
+    } else {
+        PathTable::new(&o.volume)
+    };
+    for e in &t.errors {
+        eprintln!("ntfs-inspect: warning: {e}");
+    }
+    for (record, offset, p) in &t.problems {
+        eprintln!("ntfs-inspect: warning: MFT record {record} (byte offset {offset:#x}): {p}");
+    }
+    t
+}
+
 fn mft(src: &SourceArgs, format: MftFormat, deleted: bool, output: Option<PathBuf>) -> AppResult {
     let o = open(src)?;
-    let s = scan(&o);
+    // Exports stream: a compact table first, then every record decoded again into the output,
+    // so that memory does not grow with the number of records (docs/performance.md).
+    let s = path_table(&o);
     let resolver = Resolver::new(&s, drive(src)?);
     let sel = Selection { deleted };
     let out: Box<dyn Write> = match &output {

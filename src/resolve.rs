@@ -19,6 +19,7 @@
 
 use crate::reparse::{self, ReparseContent};
 use crate::scan::{Scan, ROOT};
+use crate::tree::Tree;
 use serde::Serialize;
 
 /// How many links one resolution may follow (Windows: `MAXIMUM_REPARSE_POINT_HOPS`-like limit of 63).
@@ -186,7 +187,7 @@ fn normalize(parts: impl IntoIterator<Item = String>) -> Vec<String> {
 
 /// Resolves links against one scanned volume.
 pub struct Resolver<'a> {
-    scan: &'a Scan,
+    scan: &'a dyn Tree,
     drive: char,
 }
 
@@ -199,7 +200,7 @@ enum Walk {
 
 impl<'a> Resolver<'a> {
     /// `drive` is the letter the inspected volume has (usually `C`).
-    pub fn new(scan: &'a Scan, drive: char) -> Self {
+    pub fn new(scan: &'a dyn Tree, drive: char) -> Self {
         Resolver {
             scan,
             drive: drive.to_ascii_uppercase(),

@@ -71,6 +71,30 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry for record `n` with nothing decoded yet.
+    pub(crate) fn empty(n: u64) -> Entry {
+        Entry {
+            record: n,
+            offset: 0,
+            sequence: 0,
+            in_use: false,
+            directory: false,
+            link_count: 0,
+            base: None,
+            lsn: 0,
+            names: Vec::new(),
+            standard_information: None,
+            data_size: None,
+            allocated_size: None,
+            data_resident: false,
+            streams: Vec::new(),
+            reparse: None,
+            reparse_resident: false,
+            attribute_list: None,
+            extensions: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
     /// The true number of hard links: every `$FILE_NAME` but DOS 8.3 names.
     pub fn hard_links(&self) -> usize {
         self.names.iter().filter(|n| n.namespace.is_link()).count()
@@ -129,7 +153,7 @@ pub struct Scan {
 }
 
 /// Decodes one fixed-up record into an entry. `bytes` is modified (fixups).
-fn decode_record(
+pub(crate) fn decode_record(
     vol: &Volume,
     bytes: &mut [u8],
     number: u64,
@@ -141,9 +165,14 @@ fn decode_record(
     Ok(Some(entry_from(vol, bytes, &header, number, offset)))
 }
 
-fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset: u64) -> Entry {
+pub(crate) fn entry_from(
+    vol: &Volume,
+    bytes: &[u8],
+    h: &RecordHeader,
+    number: u64,
+    offset: u64,
+) -> Entry {
     let mut e = Entry {
-        record: number,
         offset,
         sequence: h.sequence,
         in_use: h.in_use(),
@@ -151,17 +180,7 @@ fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset:
         link_count: h.link_count,
         base: h.is_extension().then_some(h.base),
         lsn: h.lsn,
-        names: Vec::new(),
-        standard_information: None,
-        data_size: None,
-        allocated_size: None,
-        data_resident: false,
-        streams: Vec::new(),
-        reparse: None,
-        reparse_resident: false,
-        attribute_list: None,
-        extensions: Vec::new(),
-        problems: Vec::new(),
+        ..Entry::empty(number)
     };
     for a in attribute::Attributes::new(bytes, h, number, offset) {
         let a = match a {
@@ -277,6 +296,139 @@ fn entry_from(vol: &Volume, bytes: &[u8], h: &RecordHeader, number: u64, offset:
     e
 }
 
+/// The extension records a base record's `$ATTRIBUTE_LIST` names (not the base itself), in
+/// record order, each once.
+pub(crate) fn extension_records(list: &[AttributeListEntry], base: u64) -> Vec<u64> {
+    let mut records: Vec<u64> = list
+        .iter()
+        .map(|l| l.record.record)
+        .filter(|&r| r != base)
+        .collect();
+    records.sort_unstable();
+    records.dedup();
+    records
+}
+
+/// Moves the attributes of extension record `r` (`ext`: its entry, `None` when the slot holds
+/// no record) into `base`, after checking that the extension's header names `base_ref` as its
+/// base; a mismatch or a missing record becomes one of the base's problems.
+pub(crate) fn merge_extension(
+    base: &mut Entry,
+    base_ref: FileReference,
+    r: u64,
+    ext: Option<&mut Entry>,
+) {
+    let Some(ext) = ext else {
+        let msg = format!("attribute list names extension record {r}, which holds no record");
+        base.problems.push(msg);
+        return;
+    };
+    if ext.base != Some(base_ref) {
+        let msg = format!(
+            "attribute list names record {r} (byte offset {:#x}), whose header says it belongs to {}",
+            ext.offset,
+            ext.base.map_or("no base record (it is a base record itself)".to_string(), |b| format!("record {} sequence {}", b.record, b.sequence))
+        );
+        base.problems.push(msg);
+        return;
+    }
+    let names = std::mem::take(&mut ext.names);
+    let streams = std::mem::take(&mut ext.streams);
+    let reparse = ext.reparse.take();
+    let reparse_resident = ext.reparse_resident;
+    let si = ext.standard_information.take();
+    let data = ext
+        .data_size
+        .take()
+        .map(|d| (d, ext.allocated_size.take(), ext.data_resident));
+    let problems: Vec<String> = std::mem::take(&mut ext.problems);
+    base.names.extend(names);
+    base.streams.extend(streams);
+    if base.reparse.is_none() && reparse.is_some() {
+        base.reparse = reparse;
+        base.reparse_resident = reparse_resident;
+    }
+    if base.standard_information.is_none() {
+        base.standard_information = si;
+    }
+    if let (None, Some((d, a, res))) = (base.data_size, data) {
+        base.data_size = Some(d);
+        base.allocated_size = a;
+        base.data_resident = res;
+    }
+    base.problems.extend(
+        problems
+            .into_iter()
+            .map(|p| format!("extension record {r}: {p}")),
+    );
+    base.extensions.push(r);
+}
+
+/// What [`build_dir_paths`] needs to know of one entry.
+pub(crate) enum DirNode<'a> {
+    NotDirectory,
+    Root,
+    /// A directory without any `$FILE_NAME`: `\$OrphanFiles\#<record>`.
+    Unnamed(u64),
+    /// A directory's primary name and the position of its parent directory, when that parent
+    /// is valid (see `parent_of`).
+    Named {
+        name: &'a str,
+        parent: Option<usize>,
+    },
+}
+
+/// Builds the path of every directory among `count` entries once ("" for the root), iteratively
+/// so that deep trees do not recurse and parent cycles end as orphans instead of hanging.
+pub(crate) fn build_dir_paths<'a>(
+    count: usize,
+    node: impl Fn(usize) -> DirNode<'a>,
+) -> Vec<Option<Box<str>>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Todo,
+        Busy,
+        Done,
+    }
+    let mut paths: Vec<Option<Box<str>>> = vec![None; count];
+    let mut state = vec![State::Todo; count];
+    let mut stack: Vec<usize> = Vec::new();
+    for start in 0..count {
+        if state[start] == State::Done || matches!(node(start), DirNode::NotDirectory) {
+            continue;
+        }
+        stack.clear();
+        stack.push(start);
+        while let Some(&cur) = stack.last() {
+            if state[cur] == State::Done {
+                stack.pop();
+                continue;
+            }
+            let path: Box<str> = match node(cur) {
+                DirNode::NotDirectory | DirNode::Root => "".into(),
+                DirNode::Unnamed(record) => format!("\\{ORPHAN_DIR}\\#{record}").into(),
+                DirNode::Named { name, parent } => match parent {
+                    Some(p) if state[p] == State::Done => {
+                        let prefix = paths[p].as_deref().unwrap_or("");
+                        format!("{prefix}\\{name}").into()
+                    }
+                    Some(p) if state[p] == State::Todo && stack.len() < MAX_DEPTH => {
+                        state[cur] = State::Busy;
+                        stack.push(p);
+                        continue;
+                    }
+                    // No valid parent, a cycle (parent is Busy) or absurd depth: orphan.
+                    _ => format!("\\{ORPHAN_DIR}\\{name}").into(),
+                },
+            };
+            paths[cur] = Some(path);
+            state[cur] = State::Done;
+            stack.pop();
+        }
+    }
+    paths
+}
+
 /// Records read and decoded per parallel task.
 const CHUNK_RECORDS: u64 = 2048;
 
@@ -370,68 +522,33 @@ impl Scan {
     }
 
     /// Moves the attributes of extension records into their base records, following each
-    /// base's `$ATTRIBUTE_LIST`.
+    /// base's `$ATTRIBUTE_LIST` (see [`extension_records`] and [`merge_extension`]).
     fn merge_extensions(&mut self) {
         for b in 0..self.entries.len() {
+            // Only base records take extension records: an extension record's own attribute
+            // list (Windows never writes one) would make the result depend on record order.
             let Some(list) = self.entries[b].attribute_list.as_ref() else {
                 continue;
             };
+            if !self.entries[b].is_base() {
+                continue;
+            }
             let base_ref = self.entries[b].reference();
-            let mut records: Vec<u64> = list
-                .iter()
-                .map(|l| l.record.record)
-                .filter(|&r| r != base_ref.record)
-                .collect();
-            records.sort_unstable();
-            records.dedup();
+            let records = extension_records(list, base_ref.record);
             for r in records {
-                let Some(x) = self.pos(r) else {
-                    let msg =
-                        format!("attribute list names extension record {r}, which holds no record");
-                    self.entries[b].problems.push(msg);
-                    continue;
+                let x = self.pos(r);
+                let (base, ext) = match x {
+                    Some(x) => {
+                        let (lo, hi) = self.entries.split_at_mut(b.max(x));
+                        if b < x {
+                            (&mut lo[b], Some(&mut hi[0]))
+                        } else {
+                            (&mut hi[0], Some(&mut lo[x]))
+                        }
+                    }
+                    None => (&mut self.entries[b], None),
                 };
-                let ext = &mut self.entries[x];
-                if ext.base != Some(base_ref) {
-                    let msg = format!(
-                        "attribute list names record {r} (byte offset {:#x}), whose header says it belongs to {}",
-                        ext.offset,
-                        ext.base.map_or("no base record (it is a base record itself)".to_string(), |b| format!("record {} sequence {}", b.record, b.sequence))
-                    );
-                    self.entries[b].problems.push(msg);
-                    continue;
-                }
-                let names = std::mem::take(&mut ext.names);
-                let streams = std::mem::take(&mut ext.streams);
-                let reparse = ext.reparse.take();
-                let reparse_resident = ext.reparse_resident;
-                let si = ext.standard_information.take();
-                let data = ext
-                    .data_size
-                    .take()
-                    .map(|d| (d, ext.allocated_size.take(), ext.data_resident));
-                let problems: Vec<String> = std::mem::take(&mut ext.problems);
-                let base = &mut self.entries[b];
-                base.names.extend(names);
-                base.streams.extend(streams);
-                if base.reparse.is_none() && reparse.is_some() {
-                    base.reparse = reparse;
-                    base.reparse_resident = reparse_resident;
-                }
-                if base.standard_information.is_none() {
-                    base.standard_information = si;
-                }
-                if let (None, Some((d, a, res))) = (base.data_size, data) {
-                    base.data_size = Some(d);
-                    base.allocated_size = a;
-                    base.data_resident = res;
-                }
-                base.problems.extend(
-                    problems
-                        .into_iter()
-                        .map(|p| format!("extension record {r}: {p}")),
-                );
-                base.extensions.push(r);
+                merge_extension(base, base_ref, r, ext);
             }
         }
     }
@@ -449,64 +566,24 @@ impl Scan {
         (pe.directory && same && pe.is_base()).then_some(p)
     }
 
-    /// Builds the path of every directory once (iteratively, so deep trees do not recurse and
-    /// parent cycles end as orphans instead of hanging).
+    /// Builds the path of every directory once (see [`build_dir_paths`]).
     fn build_dir_paths(&mut self) {
-        #[derive(Clone, Copy, PartialEq)]
-        enum State {
-            Todo,
-            Busy,
-            Done,
-        }
-        let n = self.entries.len();
-        let mut paths: Vec<Option<Box<str>>> = vec![None; n];
-        let mut state = vec![State::Todo; n];
-        let mut stack: Vec<usize> = Vec::new();
-        for start in 0..n {
-            if !self.entries[start].directory || state[start] == State::Done {
-                continue;
-            }
-            stack.clear();
-            stack.push(start);
-            while let Some(&cur) = stack.last() {
-                if state[cur] == State::Done {
-                    stack.pop();
-                    continue;
-                }
-                let e = &self.entries[cur];
-                if e.record == ROOT {
-                    paths[cur] = Some("".into());
-                    state[cur] = State::Done;
-                    stack.pop();
-                    continue;
-                }
-                let Some(name) = e.primary_name() else {
-                    paths[cur] = Some(format!("\\{ORPHAN_DIR}\\#{}", e.record).into());
-                    state[cur] = State::Done;
-                    stack.pop();
-                    continue;
-                };
-                let parent = self.parent_of(name);
-                match parent {
-                    Some(p) if state[p] == State::Done => {
-                        let prefix = paths[p].as_deref().unwrap_or("");
-                        paths[cur] = Some(format!("{prefix}\\{}", name.name).into());
-                        state[cur] = State::Done;
-                        stack.pop();
-                    }
-                    Some(p) if state[p] == State::Todo && stack.len() < MAX_DEPTH => {
-                        state[cur] = State::Busy;
-                        stack.push(p);
-                    }
-                    _ => {
-                        // No valid parent, a cycle (parent is Busy) or absurd depth: orphan.
-                        paths[cur] = Some(format!("\\{ORPHAN_DIR}\\{}", name.name).into());
-                        state[cur] = State::Done;
-                        stack.pop();
-                    }
+        let paths = build_dir_paths(self.entries.len(), |i| {
+            let e = &self.entries[i];
+            if !e.directory {
+                DirNode::NotDirectory
+            } else if e.record == ROOT {
+                DirNode::Root
+            } else {
+                match e.primary_name() {
+                    None => DirNode::Unnamed(e.record),
+                    Some(name) => DirNode::Named {
+                        name: &name.name,
+                        parent: self.parent_of(name),
+                    },
                 }
             }
-        }
+        });
         self.dir_paths = paths;
     }
 
@@ -556,7 +633,7 @@ impl Scan {
         out
     }
 
-    /// Children of each directory, including DOS names, sorted by name.
+    /// Children of each directory, including DOS names, sorted by name (then record).
     fn children(&self) -> &HashMap<u64, Vec<Kid>> {
         self.children.get_or_init(|| {
             let mut m: HashMap<u64, Vec<Kid>> = HashMap::new();
@@ -576,7 +653,9 @@ impl Scan {
             }
             // Sorted by name, so that `child` finds an exact name by binary search.
             for kids in m.values_mut() {
-                kids.sort_unstable_by(|a, b| self.name_at(a).cmp(self.name_at(b)));
+                kids.sort_unstable_by(|a, b| {
+                    (self.name_at(a), a.entry).cmp(&(self.name_at(b), b.entry))
+                });
             }
             m
         })
@@ -634,8 +713,11 @@ impl Scan {
     pub fn child(&self, dir: u64, name: &str) -> Option<u64> {
         let kids = self.children().get(&dir)?;
         let record = |k: &Kid| self.entries[k.entry as usize].record;
-        if let Ok(at) = kids.binary_search_by(|k| self.name_at(k).cmp(name)) {
-            return Some(record(&kids[at]));
+        // The first exact match: of two records with the same name (a damaged volume), the
+        // lower record number, as `PathTable` picks it.
+        let at = kids.partition_point(|k| self.name_at(k) < name);
+        if let Some(k) = kids.get(at).filter(|k| self.name_at(k) == name) {
+            return Some(record(k));
         }
         let folded = folded_hash(name);
         kids.iter()
@@ -655,7 +737,7 @@ struct Kid {
 }
 
 /// FNV-1a over the Unicode upper case of `name`: equal for names that differ only in case.
-fn folded_hash(name: &str) -> u64 {
+pub(crate) fn folded_hash(name: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut add = |c: char| {
         for b in (c as u32).to_le_bytes() {
@@ -673,7 +755,7 @@ fn folded_hash(name: &str) -> u64 {
 
 /// Case-insensitive comparison by Unicode upper case, without allocating (the volume's own
 /// `$UpCase` table is not consulted; see docs/reparse.md).
-fn eq_ignore_case(a: &str, b: &str) -> bool {
+pub(crate) fn eq_ignore_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b); // compares lengths first: the common, fast case
     }
@@ -752,5 +834,50 @@ impl Scan {
             }
         }
         s
+    }
+}
+
+/// Base records rendered per parallel task, and per batch held in memory at once.
+const RENDER_TASK: usize = 2048;
+const RENDER_BATCH: usize = 64 * 1024;
+
+impl crate::tree::Tree for Scan {
+    fn entry(&self, n: u64) -> Option<std::borrow::Cow<'_, Entry>> {
+        Scan::entry(self, n).map(std::borrow::Cow::Borrowed)
+    }
+
+    fn path_of(&self, name: &FileName) -> String {
+        Scan::path_of(self, name)
+    }
+
+    fn child(&self, dir: u64, name: &str) -> Option<u64> {
+        Scan::child(self, dir, name)
+    }
+
+    fn render_entries(
+        &self,
+        sel: crate::export::Selection,
+        w: &mut dyn std::io::Write,
+        render: &crate::tree::Render<'_>,
+    ) -> std::io::Result<()> {
+        let entries: Vec<&Entry> = self.entries.iter().filter(|e| sel.wants(e)).collect();
+        // One buffer per task, reused batch after batch: fresh buffers made the kernel zero new
+        // pages for every batch.
+        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); RENDER_BATCH / RENDER_TASK];
+        for batch in entries.chunks(RENDER_BATCH) {
+            let done: Vec<std::io::Result<()>> = batch
+                .par_chunks(RENDER_TASK)
+                .zip(buffers.par_iter_mut())
+                .map(|(task, buf)| {
+                    buf.clear();
+                    task.iter().try_for_each(|e| render(e, buf))
+                })
+                .collect();
+            for (r, buf) in done.into_iter().zip(&buffers) {
+                r?;
+                w.write_all(buf)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -16,6 +16,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use ntfs_inspect::attribute::{self, Form};
 use ntfs_inspect::container::{self, OpenOptions};
 use ntfs_inspect::file_name::FileName;
@@ -65,8 +67,12 @@ fn scan_of(bytes: Vec<u8>) -> (Volume, Scan) {
         let scan = Scan::new(&vol);
         let _ = tx.send((vol, scan));
     });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("the scan did not end within 60 s: it hangs on this damage")
+    let (vol, scan) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the scan did not end within 60 s: it hangs on this damage");
+    // The streaming export path must report this damage exactly as the scan does.
+    common::agree::assert_path_table_agrees(&vol, &scan, "damaged volume");
+    (vol, scan)
 }
 
 /// Every path of every file in use, by record number.

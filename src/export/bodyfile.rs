@@ -7,7 +7,8 @@
 use super::Selection;
 use crate::file_name::{filetime_unix, FileName, Times};
 use crate::resolve::Resolver;
-use crate::scan::{Entry, Scan, ORPHAN_DIR, ROOT};
+use crate::scan::{Entry, ORPHAN_DIR, ROOT};
+use crate::tree::Tree;
 use std::io::{self, Write};
 
 /// TSK's attribute type numbers, used in the inode field (`record-type`).
@@ -91,11 +92,11 @@ fn file_name_size(n: &FileName) -> u64 {
 /// Writes the bodyfile.
 pub fn write(
     w: &mut impl Write,
-    scan: &Scan,
+    scan: &dyn Tree,
     _resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
-    super::write_parallel(w, scan, sel, |_, e, w| {
+    scan.render_entries(sel, w, &|e, w| {
         let deleted = if e.in_use { "" } else { " (deleted)" };
         let mode = mode_string(e);
         let uid = e

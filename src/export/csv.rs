@@ -7,7 +7,8 @@ use super::{Record, Selection};
 use crate::file_name::{filetime_iso, FileName, Namespace, Times};
 use crate::reparse::ReparseContent;
 use crate::resolve::Resolver;
-use crate::scan::{Entry, Scan, ROOT};
+use crate::scan::{Entry, ROOT};
+use crate::tree::Tree;
 use std::io::{self, Write};
 
 /// The header row, in order.
@@ -153,7 +154,7 @@ fn bool_str(b: bool) -> &'static str {
 }
 
 /// The full path of one link name (`\` for the root directory).
-fn full_path(scan: &Scan, e: &Entry, name: &FileName) -> String {
+fn full_path(scan: &dyn Tree, e: &Entry, name: &FileName) -> String {
     if e.record == ROOT {
         "\\".to_string()
     } else {
@@ -178,7 +179,7 @@ fn times_iso(t: Option<&Times>, f: fn(&Times) -> u64) -> String {
 }
 
 /// One row's fields for `name` (None: the record has no link name).
-fn row(scan: &Scan, rec: &Record<'_>, name: Option<&FileName>) -> Vec<String> {
+fn row(scan: &dyn Tree, rec: &Record<'_>, name: Option<&FileName>) -> Vec<String> {
     let e = rec.entry;
     let si = e.standard_information.as_ref();
     let si_t = si.map(|s| &s.times);
@@ -251,7 +252,7 @@ fn row(scan: &Scan, rec: &Record<'_>, name: Option<&FileName>) -> Vec<String> {
 /// Writes the CSV: the header row, then one row per hard link of every selected record.
 pub fn write(
     w: &mut impl Write,
-    scan: &Scan,
+    scan: &dyn Tree,
     resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
@@ -259,7 +260,7 @@ pub fn write(
     out.write_record(COLUMNS).map_err(io::Error::other)?;
     out.flush()?;
     drop(out);
-    super::write_parallel(w, scan, sel, |_, e, buf| {
+    scan.render_entries(sel, w, &|e, buf| {
         let mut out = ::csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(&mut *buf);

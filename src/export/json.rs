@@ -2,121 +2,226 @@
 //! `docs/export.md`.
 
 use super::Record;
-use crate::file_name::{FileTimeIso, Times};
+use crate::file_name::{FileName, FileTimeIso, Times};
 use crate::standard_information::attribute_names;
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::Serializer;
 use serde::Serialize;
 
-struct TimesJson<'a>(&'a Times);
-
-impl Serialize for TimesJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry("created", &FileTimeIso(self.0.created))?;
-        m.serialize_entry("modified", &FileTimeIso(self.0.modified))?;
-        m.serialize_entry("mft_modified", &FileTimeIso(self.0.mft_modified))?;
-        m.serialize_entry("accessed", &FileTimeIso(self.0.accessed))?;
-        m.end()
-    }
-}
-
-struct NameJson<'a>(&'a crate::file_name::FileName);
-
-impl Serialize for NameJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let n = self.0;
-        let mut m = s.serialize_map(Some(6))?;
-        m.serialize_entry("name", &n.name)?;
-        m.serialize_entry("namespace", n.namespace.as_str())?;
-        m.serialize_entry("parent", &n.parent.record)?;
-        m.serialize_entry("parent_sequence", &n.parent.sequence)?;
-        m.serialize_entry("file_attributes", &n.file_attributes)?;
-        m.serialize_entry("times", &TimesJson(&n.times))?;
-        m.end()
-    }
-}
-
-struct ReparseJson<'a>(&'a Record<'a>);
-
-impl Serialize for ReparseJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // The decoder's own object, with the resolution added as `target`.
-        let Some(rp) = &self.0.reparse else {
-            return s.serialize_none();
+/// Appends `s` as a JSON string, escaped exactly as `serde_json` escapes it (`"`, `\\`, the
+/// short escapes `\b \f \n \r \t`, other control characters as `\u00XX`; everything else
+/// as UTF-8), so that the hand-written writer and `serde_json` agree byte for byte.
+pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
         };
-        let mut v = serde_json::to_value(rp).map_err(serde::ser::Error::custom)?;
-        if let serde_json::Value::Object(o) = &mut v {
-            o.insert("resident".into(), self.0.entry.reparse_resident.into());
-            let t = match &self.0.target {
-                Some(r) => serde_json::to_value(r).map_err(serde::ser::Error::custom)?,
-                None => serde_json::Value::Null,
-            };
-            o.insert("target".into(), t);
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(esc);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn push_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+fn push_opt_int(out: &mut Vec<u8>, v: Option<u64>) {
+    match v {
+        Some(v) => push_int(out, v),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn push_bool(out: &mut Vec<u8>, v: bool) {
+    out.extend_from_slice(if v { b"true" } else { b"false" });
+}
+
+fn push_time(out: &mut Vec<u8>, ft: u64) {
+    out.push(b'"');
+    let mut b = [0u8; 32];
+    out.extend_from_slice(FileTimeIso(ft).write_to(&mut b));
+    out.push(b'"');
+}
+
+fn push_times(out: &mut Vec<u8>, t: &Times) {
+    out.extend_from_slice(b"{\"created\":");
+    push_time(out, t.created);
+    out.extend_from_slice(b",\"modified\":");
+    push_time(out, t.modified);
+    out.extend_from_slice(b",\"mft_modified\":");
+    push_time(out, t.mft_modified);
+    out.extend_from_slice(b",\"accessed\":");
+    push_time(out, t.accessed);
+    out.push(b'}');
+}
+
+fn push_name(out: &mut Vec<u8>, n: &FileName) {
+    out.extend_from_slice(b"{\"name\":");
+    push_str(out, &n.name);
+    out.extend_from_slice(b",\"namespace\":\"");
+    out.extend_from_slice(n.namespace.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"parent\":");
+    push_int(out, n.parent.record);
+    out.extend_from_slice(b",\"parent_sequence\":");
+    push_int(out, n.parent.sequence);
+    out.extend_from_slice(b",\"file_attributes\":");
+    push_int(out, n.file_attributes);
+    out.extend_from_slice(b",\"times\":");
+    push_times(out, &n.times);
+    out.push(b'}');
+}
+
+/// `[a,b,...]` of strings.
+fn push_str_array<'s>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'s str>) {
+    out.push(b'[');
+    for (i, s) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        v.serialize(s)
+        push_str(out, s);
+    }
+    out.push(b']');
+}
+
+/// The reparse object: the decoder's own (serde) object with `resident` and `target` added.
+/// One record in a hundred has one, so it goes through `serde_json`.
+fn push_reparse(out: &mut Vec<u8>, r: &Record<'_>) -> serde_json::Result<()> {
+    let Some(rp) = &r.reparse else {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    };
+    let mut v = serde_json::to_value(rp)?;
+    if let serde_json::Value::Object(o) = &mut v {
+        o.insert("resident".into(), r.entry.reparse_resident.into());
+        let t = match &r.target {
+            Some(t) => serde_json::to_value(t)?,
+            None => serde_json::Value::Null,
+        };
+        o.insert("target".into(), t);
+    }
+    serde_json::to_writer(out, &v)
+}
+
+impl Record<'_> {
+    /// Appends this record as one JSON object (keys in the order docs/export.md gives).
+    /// Hand-written rather than derived: this runs a million times per large volume, and the
+    /// generic serializer spent most of the export's time on it.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let e = self.entry;
+        out.extend_from_slice(b"{\"record\":");
+        push_int(out, e.record);
+        out.extend_from_slice(b",\"sequence\":");
+        push_int(out, e.sequence);
+        out.extend_from_slice(b",\"in_use\":");
+        push_bool(out, e.in_use);
+        out.extend_from_slice(b",\"directory\":");
+        push_bool(out, e.directory);
+        out.extend_from_slice(b",\"link_count\":");
+        push_int(out, e.link_count);
+        out.extend_from_slice(b",\"hard_links\":");
+        push_int(out, e.hard_links());
+        out.extend_from_slice(b",\"names\":[");
+        for (i, n) in e.names.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_name(out, n);
+        }
+        out.extend_from_slice(b"],\"paths\":");
+        push_str_array(out, self.paths.iter().map(String::as_str));
+        out.extend_from_slice(b",\"size\":");
+        push_opt_int(out, e.data_size);
+        out.extend_from_slice(b",\"allocated_size\":");
+        push_opt_int(out, e.allocated_size);
+        out.extend_from_slice(b",\"streams\":[");
+        for (i, s) in e.streams.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"name\":");
+            push_str(out, &s.name);
+            out.extend_from_slice(b",\"size\":");
+            push_int(out, s.size);
+            out.push(b'}');
+        }
+        out.push(b']');
+        match &e.standard_information {
+            Some(si) => {
+                out.extend_from_slice(b",\"si_times\":");
+                push_times(out, &si.times);
+                out.extend_from_slice(b",\"si_flags\":");
+                push_int(out, si.file_attributes);
+                out.extend_from_slice(b",\"si_flag_names\":");
+                push_str_array(out, attribute_names(si.file_attributes));
+            }
+            None => {
+                out.extend_from_slice(b",\"si_times\":null,\"si_flags\":null,\"si_flag_names\":[]")
+            }
+        }
+        out.extend_from_slice(b",\"reparse\":");
+        push_reparse(out, self)?;
+        out.extend_from_slice(b",\"extension_records\":[");
+        for (i, x) in e.extensions.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_int(out, *x);
+        }
+        out.extend_from_slice(b"],\"problems\":");
+        push_str_array(out, e.problems.iter().map(String::as_str));
+        out.push(b'}');
+        Ok(())
     }
 }
 
 impl Serialize for Record<'_> {
+    /// The same object as [`Record::write_json`], for callers that hold a serializer.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = self.entry;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("record", &e.record)?;
-        m.serialize_entry("sequence", &e.sequence)?;
-        m.serialize_entry("in_use", &e.in_use)?;
-        m.serialize_entry("directory", &e.directory)?;
-        m.serialize_entry("link_count", &e.link_count)?;
-        m.serialize_entry("hard_links", &e.hard_links())?;
-        let names: Vec<NameJson<'_>> = e.names.iter().map(NameJson).collect();
-        m.serialize_entry("names", &names)?;
-        m.serialize_entry("paths", &self.paths)?;
-        m.serialize_entry("size", &e.data_size)?;
-        m.serialize_entry("allocated_size", &e.allocated_size)?;
-        let streams: Vec<(&str, u64)> = e
-            .streams
-            .iter()
-            .map(|s| (s.name.as_str(), s.size))
-            .collect();
-        m.serialize_entry(
-            "streams",
-            &streams
-                .iter()
-                .map(|(n, z)| serde_json::json!({"name": n, "size": z}))
-                .collect::<Vec<_>>(),
-        )?;
-        match &e.standard_information {
-            Some(si) => {
-                m.serialize_entry("si_times", &TimesJson(&si.times))?;
-                m.serialize_entry("si_flags", &si.file_attributes)?;
-                m.serialize_entry("si_flag_names", &attribute_names(si.file_attributes))?;
-            }
-            None => {
-                m.serialize_entry("si_times", &None::<()>)?;
-                m.serialize_entry("si_flags", &None::<()>)?;
-                m.serialize_entry("si_flag_names", &Vec::<&str>::new())?;
-            }
-        }
-        m.serialize_entry("reparse", &ReparseJson(self))?;
-        m.serialize_entry("extension_records", &e.extensions)?;
-        m.serialize_entry("problems", &e.problems)?;
-        m.end()
+        let mut buf = Vec::new();
+        self.write_json(&mut buf)
+            .map_err(serde::ser::Error::custom)?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&buf).map_err(serde::ser::Error::custom)?;
+        v.serialize(s)
     }
 }
 
-use super::Selection;
+use super::{Selection, SkipFirst};
 use crate::resolve::Resolver;
-use crate::scan::Scan;
+use crate::tree::Tree;
 use std::io::{self, Write};
 
 /// One JSON object per line for every selected record.
 pub fn write_jsonl(
     w: &mut impl Write,
-    scan: &Scan,
+    tree: &dyn Tree,
     resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
-    super::write_parallel(w, scan, sel, |_, e, buf| {
-        serde_json::to_writer(&mut *buf, &Record::new(scan, resolver, e))
+    tree.render_entries(sel, w, &|e, buf| {
+        Record::new(tree, resolver, e)
+            .write_json(buf)
             .map_err(io::Error::other)?;
         buf.push(b'\n');
         Ok(())
@@ -126,16 +231,18 @@ pub fn write_jsonl(
 /// One JSON array of every selected record.
 pub fn write_json(
     w: &mut impl Write,
-    scan: &Scan,
+    tree: &dyn Tree,
     resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
     w.write_all(b"[\n")?;
-    super::write_parallel(w, scan, sel, |i, e, buf| {
-        if i > 0 {
-            buf.extend_from_slice(b",\n");
-        }
-        serde_json::to_writer(&mut *buf, &Record::new(scan, resolver, e)).map_err(io::Error::other)
+    // Every record starts with the separator; the first one's is dropped.
+    let mut sep = SkipFirst { inner: w, skip: 2 };
+    tree.render_entries(sel, &mut sep, &|e, buf| {
+        buf.extend_from_slice(b",\n");
+        Record::new(tree, resolver, e)
+            .write_json(buf)
+            .map_err(io::Error::other)
     })?;
     w.write_all(b"\n]\n")
 }

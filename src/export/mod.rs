@@ -8,8 +8,8 @@ pub mod json;
 
 use crate::reparse::{self, ReparsePoint};
 use crate::resolve::{Resolution, Resolver};
-use crate::scan::{Entry, Scan};
-use rayon::prelude::*;
+use crate::scan::Entry;
+use crate::tree::Tree;
 use std::io::{self, Write};
 
 /// Everything the exporters say about one record, computed once.
@@ -23,7 +23,7 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     /// Gathers paths, decoded reparse data and the link's resolution for `entry`.
-    pub fn new(scan: &'a Scan, resolver: &Resolver<'_>, entry: &'a Entry) -> Self {
+    pub fn new(tree: &dyn Tree, resolver: &Resolver<'_>, entry: &'a Entry) -> Self {
         let reparse = entry.reparse.as_deref().map(reparse::decode);
         let target = if reparse.is_some() {
             resolver.resolve(entry.record)
@@ -32,7 +32,7 @@ impl<'a> Record<'a> {
         };
         Record {
             entry,
-            paths: scan.paths(entry.record),
+            paths: tree.paths_of(entry),
             reparse,
             target,
         }
@@ -53,42 +53,21 @@ impl Selection {
     }
 }
 
-/// Records rendered per parallel task, and per batch held in memory at once.
-const TASK: usize = 2048;
-const BATCH: usize = 64 * 1024;
+/// Skips the first `skip` bytes written through it (the separator before the first element
+/// of a JSON array, which each record's rendering starts with).
+pub(crate) struct SkipFirst<'w> {
+    pub inner: &'w mut dyn Write,
+    pub skip: usize,
+}
 
-/// Renders every selected record with `render(index, entry, buffer)` on all cores and writes
-/// the output in record order. Memory is bounded by one batch of rendered records.
-pub(crate) fn write_parallel<F>(
-    w: &mut impl Write,
-    scan: &Scan,
-    sel: Selection,
-    render: F,
-) -> io::Result<()>
-where
-    F: Fn(usize, &Entry, &mut Vec<u8>) -> io::Result<()> + Sync,
-{
-    let entries: Vec<&Entry> = scan.entries().iter().filter(|e| sel.wants(e)).collect();
-    // One buffer per task, reused batch after batch: fresh buffers made the kernel zero new
-    // pages for every batch.
-    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); BATCH / TASK];
-    for (b, batch) in entries.chunks(BATCH).enumerate() {
-        let done: Vec<io::Result<()>> = batch
-            .par_chunks(TASK)
-            .zip(buffers.par_iter_mut())
-            .enumerate()
-            .map(|(t, (task, buf))| {
-                buf.clear();
-                for (k, e) in task.iter().enumerate() {
-                    render(b * BATCH + t * TASK + k, e, buf)?;
-                }
-                Ok(())
-            })
-            .collect();
-        for (r, buf) in done.into_iter().zip(&buffers) {
-            r?;
-            w.write_all(buf)?;
-        }
+impl Write for SkipFirst<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let drop = self.skip.min(buf.len());
+        self.skip -= drop;
+        self.inner.write_all(&buf[drop..])?;
+        Ok(buf.len())
     }
-    Ok(())
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }

@@ -1,2 +1,3 @@
+pub mod agree;
 pub mod fixtures;
 pub mod oracle;

@@ -1,0 +1,642 @@
+//! The compact scan for whole-volume exports: one pass over the `$MFT` keeps only what paths and
+//! lookups need (per record slot: sequence number, flags and where its names are; every name in
+//! one text arena; every directory's path once), and [`PathTable::render_entries`] decodes the
+//! records a second time, chunk by chunk on all cores, straight into the output. A million
+//! records cost tens of MiB instead of the ~750 bytes per record a [`Scan`](crate::scan::Scan)
+//! holds, and no heap page is touched twice.
+//!
+//! Every fact is the one a `Scan` gives: the same decoder ([`crate::scan`]'s `decode_record`),
+//! the same merge of extension records, the same directory-path rules (tests/path_table.rs
+//! compares both on every fixture).
+
+use crate::attribute::{self, Form};
+use crate::error::Error;
+use crate::export::Selection;
+use crate::file_name::{FileName, Namespace};
+use crate::record::{self, u64_at, FileReference, RecordHeader};
+use crate::scan::{
+    build_dir_paths, decode_record, entry_from, eq_ignore_case, extension_records, folded_hash,
+    merge_extension, DirNode, Entry, ORPHAN_DIR, ROOT,
+};
+use crate::standard_information::StandardInformation;
+use crate::tree::{Render, Tree};
+use crate::volume::Volume;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::OnceLock;
+
+/// Records read and decoded per parallel task (both passes).
+const CHUNK_RECORDS: u64 = 2048;
+/// Chunks rendered in parallel before their output is written (bounds the output held).
+const BATCH_CHUNKS: usize = 16;
+
+const VALID: u8 = 1;
+const IN_USE: u8 = 2;
+const DIRECTORY: u8 = 4;
+const BASE: u8 = 8;
+
+/// One record slot: 8 bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    /// First of this record's own names in `names`.
+    first_name: u32,
+    sequence: u16,
+    flags: u8,
+    /// How many of this record's own names follow `first_name` (a record holds at most a few
+    /// dozen; names merged from extension records are in `PathTable::merged`).
+    name_count: u8,
+}
+
+/// One `$FILE_NAME`, as far as paths need it: 16 bytes.
+#[derive(Debug, Clone, Copy)]
+struct NameRow {
+    /// The on-disk parent reference (48-bit record, 16-bit sequence).
+    parent: u64,
+    /// Byte range of the name in `PathTable::text`.
+    start: u32,
+    len: u16,
+    namespace: u8,
+}
+
+impl NameRow {
+    fn parent(&self) -> FileReference {
+        FileReference::from_u64(self.parent)
+    }
+    fn namespace(&self) -> Namespace {
+        Namespace::from_u8(self.namespace).unwrap_or(Namespace::Posix)
+    }
+}
+
+/// A name in a directory, for lookups: sorted by (directory, folded-name hash).
+#[derive(Debug, Clone, Copy)]
+struct Kid {
+    dir: u64,
+    folded: u64,
+    record: u64,
+    row: u32,
+}
+
+/// What the first pass keeps of the few records that need more than a slot: base records with
+/// an `$ATTRIBUTE_LIST`, extension records, and records with problems.
+#[derive(Debug, Default)]
+struct Extra {
+    /// For an extension record, the base record its header names.
+    base: Option<FileReference>,
+    /// Extension records named by this base record's `$ATTRIBUTE_LIST`.
+    extensions: Option<Vec<u64>>,
+    problems: Vec<String>,
+}
+
+/// The compact result of a first pass over the `$MFT` (see the module documentation).
+pub struct PathTable<'v> {
+    vol: &'v Volume,
+    slots: Vec<Slot>,
+    names: Vec<NameRow>,
+    text: String,
+    /// Names merged from extension records, per base record.
+    merged: HashMap<u64, Vec<u32>>,
+    dir_paths: HashMap<u64, Box<str>>,
+    kids: OnceLock<Vec<Kid>>,
+    /// Records that could not be decoded at all.
+    pub errors: Vec<Error>,
+    /// Problems inside records that were still read: (record, byte offset of the record,
+    /// problem), in record order, as a [`Scan`](crate::scan::Scan)'s entries hold them after
+    /// extension records are merged.
+    pub problems: Vec<(u64, u64, String)>,
+    /// Number of record slots scanned.
+    pub record_slots: u64,
+}
+
+/// What one chunk of the first pass produces.
+#[derive(Default)]
+struct ChunkOut {
+    slots: Vec<(u64, Slot)>,
+    names: Vec<NameRow>,
+    text: String,
+    extras: Vec<(u64, Extra)>,
+    errors: Vec<Error>,
+}
+
+impl<'v> PathTable<'v> {
+    /// Reads every record slot of the volume's `$MFT` once.
+    pub fn new(vol: &'v Volume) -> Self {
+        PathTable::with_progress(vol, |_| {})
+    }
+
+    /// Like [`PathTable::new`], calling `progress` with the number of records done after each
+    /// chunk.
+    pub fn with_progress(vol: &'v Volume, progress: impl Fn(u64) + Sync) -> Self {
+        let rs = u64::from(vol.boot.file_record_size);
+        let slots = vol.record_count();
+        let chunks = slots.div_ceil(CHUNK_RECORDS);
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let outs: Vec<ChunkOut> = (0..chunks)
+            .into_par_iter()
+            .map_init(Vec::new, |buf: &mut Vec<u8>, c| {
+                let first = c * CHUNK_RECORDS;
+                let count = CHUNK_RECORDS.min(slots - first);
+                let mut out = ChunkOut::default();
+                read_chunk(vol, buf, first, count, rs, |n, offset, rec| match rec {
+                    Err(e) => out.errors.push(e),
+                    Ok(rec) => out.record(vol, rec, n, offset),
+                });
+                let d = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
+                progress(d);
+                out
+            })
+            .collect();
+        let mut t = PathTable {
+            vol,
+            slots: vec![Slot::default(); slots as usize],
+            names: Vec::with_capacity(outs.iter().map(|o| o.names.len()).sum()),
+            text: String::with_capacity(outs.iter().map(|o| o.text.len()).sum()),
+            merged: HashMap::new(),
+            dir_paths: HashMap::new(),
+            kids: OnceLock::new(),
+            errors: Vec::new(),
+            problems: Vec::new(),
+            record_slots: slots,
+        };
+        let mut extras: Vec<(u64, Extra)> = Vec::new();
+        for o in outs {
+            let row_base = t.names.len() as u32;
+            let text_base = t.text.len() as u32;
+            for (n, mut s) in o.slots {
+                s.first_name += row_base;
+                t.slots[n as usize] = s;
+            }
+            t.names.extend(o.names.into_iter().map(|mut r| {
+                r.start += text_base;
+                r
+            }));
+            t.text.push_str(&o.text);
+            extras.extend(o.extras);
+            t.errors.extend(o.errors);
+        }
+        t.merge_extensions(extras);
+        t.build_dir_paths();
+        t
+    }
+
+    /// Mirrors [`Scan`](crate::scan::Scan)'s merge for names and problems: each base record
+    /// takes the names of the extension records its `$ATTRIBUTE_LIST` names, when their headers
+    /// agree.
+    fn merge_extensions(&mut self, extras: Vec<(u64, Extra)>) {
+        let mut extras: HashMap<u64, Extra> = extras.into_iter().collect();
+        let mut bases: Vec<u64> = extras
+            .iter()
+            .filter(|(_, x)| x.extensions.is_some() && x.base.is_none())
+            .map(|(&n, _)| n)
+            .collect();
+        bases.sort_unstable();
+        for b in bases {
+            let base_ref = FileReference {
+                record: b,
+                sequence: self.slots[b as usize].sequence,
+            };
+            let list = extras
+                .get_mut(&b)
+                .and_then(|x| x.extensions.take())
+                .unwrap_or_default();
+            for r in list {
+                let valid = self
+                    .slots
+                    .get(r as usize)
+                    .is_some_and(|s| s.flags & VALID != 0);
+                // The same messages as `merge_extension`, which builds them from entries.
+                let mut base_entry = Entry::empty(b);
+                let mut ext_entry = valid.then(|| {
+                    let mut e = Entry::empty(r);
+                    e.offset = self.vol.record_offset(r).unwrap_or(0);
+                    e.base = extras.get(&r).and_then(|x| x.base);
+                    e
+                });
+                merge_extension(&mut base_entry, base_ref, r, ext_entry.as_mut());
+                let moved = base_entry.extensions.contains(&r);
+                let mut problems = base_entry.problems;
+                if moved {
+                    let s = &mut self.slots[r as usize];
+                    let rows = s.first_name..s.first_name + u32::from(s.name_count);
+                    s.name_count = 0;
+                    self.merged.entry(b).or_default().extend(rows);
+                    let ext_problems = extras
+                        .get_mut(&r)
+                        .map(|x| std::mem::take(&mut x.problems))
+                        .unwrap_or_default();
+                    problems.extend(
+                        ext_problems
+                            .into_iter()
+                            .map(|p| format!("extension record {r}: {p}")),
+                    );
+                }
+                let x = extras.entry(b).or_default();
+                x.problems.extend(problems);
+            }
+        }
+        let mut problems: Vec<(u64, u64, String)> = Vec::new();
+        for (n, x) in extras {
+            let offset = self.vol.record_offset(n).unwrap_or(0);
+            problems.extend(x.problems.into_iter().map(|p| (n, offset, p)));
+        }
+        // Record order, and each record's problems in the order they arose.
+        problems.sort_by_key(|p| p.0);
+        self.problems = problems;
+    }
+
+    fn flags(&self, n: u64) -> u8 {
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .map_or(0, |s| s.flags)
+    }
+
+    /// Every name of record `n`: its own, then those merged from extension records.
+    fn rows(&self, n: u64) -> impl Iterator<Item = (u32, &NameRow)> + '_ {
+        let own = usize::try_from(n)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .map_or(0..0, |s| {
+                s.first_name..s.first_name + u32::from(s.name_count)
+            });
+        let merged = self.merged.get(&n).map(Vec::as_slice).unwrap_or(&[]);
+        own.chain(merged.iter().copied())
+            .filter_map(|i| Some((i, self.names.get(i as usize)?)))
+    }
+
+    fn text_of(&self, row: &NameRow) -> &str {
+        let start = row.start as usize;
+        self.text
+            .get(start..start + usize::from(row.len))
+            .unwrap_or("")
+    }
+
+    /// The name Windows shows first, as [`Entry::primary_name`] picks it.
+    fn primary_row(&self, n: u64) -> Option<&NameRow> {
+        let rows = || self.rows(n).map(|(_, r)| r);
+        rows()
+            .find(|r| matches!(r.namespace(), Namespace::Win32 | Namespace::Win32AndDos))
+            .or_else(|| rows().find(|r| r.namespace() == Namespace::Posix))
+            .or_else(|| rows().next())
+    }
+
+    /// The parent directory `parent` names, if it is still that directory (as
+    /// [`Scan`](crate::scan::Scan) decides it).
+    fn parent_of(&self, parent: FileReference) -> Option<u64> {
+        let p = self.slots.get(usize::try_from(parent.record).ok()?)?;
+        let same = p.sequence == parent.sequence
+            || (p.flags & IN_USE == 0 && p.sequence == parent.sequence.wrapping_add(1));
+        (p.flags & VALID != 0 && p.flags & DIRECTORY != 0 && p.flags & BASE != 0 && same)
+            .then_some(parent.record)
+    }
+
+    fn build_dir_paths(&mut self) {
+        let paths = build_dir_paths(self.slots.len(), |i| {
+            let n = i as u64;
+            let f = self.flags(n);
+            if f & VALID == 0 || f & DIRECTORY == 0 {
+                DirNode::NotDirectory
+            } else if n == ROOT {
+                DirNode::Root
+            } else {
+                match self.primary_row(n) {
+                    None => DirNode::Unnamed(n),
+                    Some(row) => DirNode::Named {
+                        name: self.text_of(row),
+                        parent: self.parent_of(row.parent()).map(|p| p as usize),
+                    },
+                }
+            }
+        });
+        self.dir_paths = paths
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i as u64, p?)))
+            .collect();
+    }
+
+    fn kids(&self) -> &[Kid] {
+        self.kids.get_or_init(|| {
+            let mut kids = Vec::new();
+            for (i, s) in self.slots.iter().enumerate() {
+                let n = i as u64;
+                if s.flags & (VALID | IN_USE | BASE) != VALID | IN_USE | BASE || n == ROOT {
+                    continue;
+                }
+                for (row, r) in self.rows(n) {
+                    if let Some(dir) = self.parent_of(r.parent()) {
+                        kids.push(Kid {
+                            dir,
+                            folded: folded_hash(self.text_of(r)),
+                            record: n,
+                            row,
+                        });
+                    }
+                }
+            }
+            kids.sort_unstable_by_key(|k| (k.dir, k.folded, k.record));
+            kids
+        })
+    }
+
+    /// Decodes record `n` again from the volume (no merge).
+    fn decode(&self, n: u64) -> Option<Entry> {
+        let rs = self.vol.boot.file_record_size as usize;
+        let mut buf = vec![0u8; rs];
+        self.vol
+            .read_mft_bytes(n.checked_mul(rs as u64)?, &mut buf)
+            .ok()?;
+        let offset = self.vol.record_offset(n).unwrap_or(0);
+        decode_record(self.vol, &mut buf, n, offset).ok()?
+    }
+
+    /// Merges the extension records `e`'s `$ATTRIBUTE_LIST` names into it.
+    fn merge(&self, e: &mut Entry) {
+        let Some(list) = e.attribute_list.as_ref() else {
+            return;
+        };
+        if !e.is_base() {
+            return;
+        }
+        let base_ref = e.reference();
+        for r in extension_records(list, e.record) {
+            let mut ext = self.decode(r);
+            merge_extension(e, base_ref, r, ext.as_mut());
+        }
+    }
+}
+
+impl ChunkOut {
+    /// Keeps what the table needs of one record slot.
+    fn record(&mut self, vol: &Volume, bytes: &mut [u8], n: u64, offset: u64) {
+        let h = match record::parse_header(bytes, n, offset) {
+            Ok(Some(h)) => h,
+            Ok(None) => return,
+            Err(e) => return self.errors.push(e),
+        };
+        if !h.is_extension() && self.plain(bytes, &h, n, offset) {
+            return;
+        }
+        self.keep(n, entry_from(vol, bytes, &h, n, offset));
+    }
+
+    /// The fast path for the common record: a base record whose attributes, `$FILE_NAME`s and
+    /// `$STANDARD_INFORMATION` all parse, with no `$ATTRIBUTE_LIST` and no non-resident
+    /// `$REPARSE_POINT`. Only its names are kept, straight into the arena (no `Entry`, no
+    /// allocation per record). Anything else returns false, having kept nothing, and the record
+    /// goes through the full decoder so that its problems are reported exactly as a `Scan`
+    /// reports them.
+    fn plain(&mut self, bytes: &[u8], h: &RecordHeader, n: u64, offset: u64) -> bool {
+        let (rows, text) = (self.names.len(), self.text.len());
+        let mut ok = true;
+        for a in attribute::Attributes::new(bytes, h, n, offset) {
+            let Ok(a) = a else {
+                ok = false;
+                break;
+            };
+            ok = match (a.type_code, &a.form) {
+                (attribute::FILE_NAME, Form::Resident { value, .. }) => {
+                    self.names.len() - rows < usize::from(u8::MAX) && self.push_name(value)
+                }
+                (attribute::STANDARD_INFORMATION, Form::Resident { value, .. }) => {
+                    StandardInformation::parse(value, 0).is_ok()
+                }
+                (attribute::ATTRIBUTE_LIST, _)
+                | (attribute::REPARSE_POINT, Form::NonResident { .. }) => false,
+                _ => true,
+            };
+            if !ok {
+                break;
+            }
+        }
+        if !ok {
+            self.names.truncate(rows);
+            self.text.truncate(text);
+            return false;
+        }
+        let mut flags = VALID | BASE;
+        if h.in_use() {
+            flags |= IN_USE;
+        }
+        if h.is_directory() {
+            flags |= DIRECTORY;
+        }
+        self.slots.push((
+            n,
+            Slot {
+                first_name: rows as u32,
+                sequence: h.sequence,
+                flags,
+                name_count: (self.names.len() - rows) as u8,
+            },
+        ));
+        true
+    }
+
+    /// Appends a `$FILE_NAME` value's name, when it is one `FileName::parse` accepts.
+    fn push_name(&mut self, v: &[u8]) -> bool {
+        let (Some(&units), Some(&namespace)) = (v.get(0x40), v.get(0x41)) else {
+            return false;
+        };
+        let Some(raw) = v.get(0x42..0x42 + usize::from(units) * 2) else {
+            return false;
+        };
+        if namespace > 3 {
+            return false;
+        }
+        let start = self.text.len();
+        push_utf16(&mut self.text, raw);
+        self.names.push(NameRow {
+            parent: u64_at(v, 0).unwrap_or(0),
+            start: start as u32,
+            len: (self.text.len() - start) as u16,
+            namespace,
+        });
+        true
+    }
+
+    fn keep(&mut self, n: u64, e: Entry) {
+        let mut flags = VALID;
+        if e.in_use {
+            flags |= IN_USE;
+        }
+        if e.directory {
+            flags |= DIRECTORY;
+        }
+        if e.is_base() {
+            flags |= BASE;
+        }
+        let first_name = self.names.len() as u32;
+        let mut count = 0u8;
+        for name in &e.names {
+            // At most a few dozen names fit in one record; the guard is for the type.
+            if count == u8::MAX || name.name.len() > usize::from(u16::MAX) {
+                continue;
+            }
+            self.names.push(NameRow {
+                parent: name.parent.record | (u64::from(name.parent.sequence) << 48),
+                start: self.text.len() as u32,
+                len: name.name.len() as u16,
+                namespace: name.namespace as u8,
+            });
+            self.text.push_str(&name.name);
+            count += 1;
+        }
+        self.slots.push((
+            n,
+            Slot {
+                first_name,
+                sequence: e.sequence,
+                flags,
+                name_count: count,
+            },
+        ));
+        let list = e
+            .attribute_list
+            .as_ref()
+            .filter(|_| e.is_base())
+            .map(|l| extension_records(l, n));
+        if list.is_some() || !e.is_base() || !e.problems.is_empty() {
+            self.extras.push((
+                n,
+                Extra {
+                    base: e.base,
+                    extensions: list,
+                    problems: e.problems,
+                },
+            ));
+        }
+    }
+}
+
+/// Appends UTF-16LE `raw` to `s` as [`crate::attribute::utf16_name`] decodes it.
+fn push_utf16(s: &mut String, raw: &[u8]) {
+    let units = raw.chunks_exact(2);
+    if units.clone().all(|c| c[1] == 0 && c[0] < 0x80) {
+        units.for_each(|c| s.push(char::from(c[0])));
+    } else {
+        s.push_str(&crate::attribute::utf16_name(raw));
+    }
+}
+
+/// Reads records `first..first + count` into `buf` and calls `each(record, byte offset, bytes)`
+/// for every one; when the chunk cannot be read whole (truncated image, extent past the end),
+/// record by record, so that one bad record costs only itself.
+fn read_chunk(
+    vol: &Volume,
+    buf: &mut Vec<u8>,
+    first: u64,
+    count: u64,
+    rs: u64,
+    mut each: impl FnMut(u64, u64, Result<&mut [u8], Error>),
+) {
+    buf.resize((count * rs) as usize, 0);
+    let whole = vol.read_mft_bytes(first * rs, buf).is_ok();
+    for (i, rec) in buf.chunks_exact_mut(rs as usize).enumerate() {
+        let n = first + i as u64;
+        let offset = vol.record_offset(n).unwrap_or(0);
+        if !whole {
+            if let Err(e) = vol.read_mft_bytes(n * rs, rec) {
+                each(n, offset, Err(Error::record(n, offset, e)));
+                continue;
+            }
+        }
+        each(n, offset, Ok(rec));
+    }
+}
+
+impl Tree for PathTable<'_> {
+    fn entry(&self, n: u64) -> Option<Cow<'_, Entry>> {
+        if self.flags(n) & VALID == 0 {
+            return None;
+        }
+        let mut e = self.decode(n)?;
+        self.merge(&mut e);
+        Some(Cow::Owned(e))
+    }
+
+    fn path_of(&self, name: &FileName) -> String {
+        let mut p = match self.parent_of(name.parent) {
+            Some(d) => self
+                .dir_paths
+                .get(&d)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            None => format!("\\{ORPHAN_DIR}"),
+        };
+        p.push('\\');
+        p.push_str(&name.name);
+        p
+    }
+
+    fn child(&self, dir: u64, name: &str) -> Option<u64> {
+        let kids = self.kids();
+        let folded = folded_hash(name);
+        let lo = kids.partition_point(|k| (k.dir, k.folded) < (dir, folded));
+        let same = kids[lo..]
+            .iter()
+            .take_while(|k| k.dir == dir && k.folded == folded);
+        let mut best: Option<(&str, u64)> = None;
+        for k in same {
+            let Some(row) = self.names.get(k.row as usize) else {
+                continue;
+            };
+            let text = self.text_of(row);
+            if text == name {
+                return Some(k.record);
+            }
+            if eq_ignore_case(text, name) && best.map_or(true, |(b, _)| text < b) {
+                best = Some((text, k.record));
+            }
+        }
+        best.map(|(_, r)| r)
+    }
+
+    fn render_entries(
+        &self,
+        sel: Selection,
+        w: &mut dyn Write,
+        render: &Render<'_>,
+    ) -> io::Result<()> {
+        let vol = self.vol;
+        let rs = u64::from(vol.boot.file_record_size);
+        let slots = self.record_slots;
+        let chunks: Vec<u64> = (0..slots.div_ceil(CHUNK_RECORDS)).collect();
+        // Per task: the chunk's record bytes and its rendered output, reused batch after batch
+        // (fresh buffers made the kernel zero new pages for every batch).
+        let mut buffers: Vec<(Vec<u8>, Vec<u8>)> = vec![(Vec::new(), Vec::new()); BATCH_CHUNKS];
+        for batch in chunks.chunks(BATCH_CHUNKS) {
+            let done: Vec<io::Result<()>> = batch
+                .par_iter()
+                .zip(buffers.par_iter_mut())
+                .map(|(&c, (buf, out))| {
+                    out.clear();
+                    let first = c * CHUNK_RECORDS;
+                    let count = CHUNK_RECORDS.min(slots - first);
+                    let mut result = Ok(());
+                    read_chunk(vol, buf, first, count, rs, |n, offset, rec| {
+                        // Damaged records were reported by the first pass.
+                        let Ok(rec) = rec else { return };
+                        if result.is_err() || self.flags(n) & (VALID | BASE) != VALID | BASE {
+                            return;
+                        }
+                        let Ok(Some(mut e)) = decode_record(vol, rec, n, offset) else {
+                            return;
+                        };
+                        self.merge(&mut e);
+                        if sel.wants(&e) {
+                            result = render(&e, out);
+                        }
+                    });
+                    result
+                })
+                .collect();
+            for (r, (_, out)) in done.into_iter().zip(&buffers) {
+                r?;
+                w.write_all(out)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,55 @@
+//! What link resolution and the exporters need from a scanned volume, whichever way it was
+//! scanned: [`Scan`](crate::scan::Scan) keeps every decoded record in memory (for the
+//! interactive commands), [`PathTable`](crate::path_table::PathTable) keeps only a compact parent
+//! table and decodes records again when asked (for whole-volume exports of millions of records).
+//! Both give the same entries, paths and lookups.
+
+use crate::export::Selection;
+use crate::file_name::FileName;
+use crate::scan::{Entry, ROOT};
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+/// Renders one entry into a buffer (one export format's writer).
+pub type Render<'r> = dyn Fn(&Entry, &mut Vec<u8>) -> io::Result<()> + Sync + 'r;
+
+/// A scanned volume's records, names and directory paths.
+pub trait Tree: Sync {
+    /// The entry of record `n`, extension records merged into it; `None` when the slot holds
+    /// no record.
+    fn entry(&self, n: u64) -> Option<Cow<'_, Entry>>;
+
+    /// The full path of one name: `\dir\file` (under `\$OrphanFiles` when its parent is not
+    /// the directory it names).
+    fn path_of(&self, name: &FileName) -> String;
+
+    /// The record named `name` inside directory `dir`: an exact match first, else a
+    /// case-insensitive one (the smallest such name, byte-wise, when several differ only in
+    /// case); DOS 8.3 names match too.
+    fn child(&self, dir: u64, name: &str) -> Option<u64>;
+
+    /// Renders every selected base record (extension records merged) with `render`, on all
+    /// cores, and writes the output to `w` in record order.
+    fn render_entries(
+        &self,
+        sel: Selection,
+        w: &mut dyn Write,
+        render: &Render<'_>,
+    ) -> io::Result<()>;
+
+    /// Every full path of `e`, one per hard link (DOS names are not links), as `fsutil hardlink
+    /// list` prints them; `\` for the root.
+    fn paths_of(&self, e: &Entry) -> Vec<String> {
+        if e.record == ROOT {
+            return vec!["\\".to_string()];
+        }
+        let mut out: Vec<String> = e.link_names().map(|name| self.path_of(name)).collect();
+        out.dedup();
+        out
+    }
+
+    /// Every full path of record `n` (see [`Tree::paths_of`]).
+    fn paths(&self, n: u64) -> Vec<String> {
+        self.entry(n).map(|e| self.paths_of(&e)).unwrap_or_default()
+    }
+}
