@@ -29,8 +29,9 @@ use std::sync::OnceLock;
 
 /// Records read and decoded per parallel task (both passes).
 const CHUNK_RECORDS: u64 = 2048;
-/// Chunks rendered in parallel before their output is written (bounds the output held).
-const BATCH_CHUNKS: usize = 16;
+/// Chunks rendered in parallel before their output is written (bounds the output held: each
+/// chunk holds its record bytes and its rendered text, a few MiB).
+const BATCH_CHUNKS: usize = 4;
 
 const VALID: u8 = 1;
 const IN_USE: u8 = 2;
@@ -69,13 +70,26 @@ impl NameRow {
     }
 }
 
+/// Where a name is: the chunk (high 32 bits) and the row in that chunk's `Part::names`.
+type RowId = u64;
+
 /// A name in a directory, for lookups: sorted by (directory, folded-name hash).
 #[derive(Debug, Clone, Copy)]
 struct Kid {
     dir: u64,
     folded: u64,
     record: u64,
-    row: u32,
+    row: RowId,
+}
+
+/// What the first pass keeps of one chunk of `CHUNK_RECORDS` record slots. Kept per chunk, as
+/// the workers made them, so that nothing is copied into one big table afterwards.
+#[derive(Default)]
+struct Part {
+    slots: Vec<Slot>,
+    names: Vec<NameRow>,
+    /// The names' text (UTF-8), one after another.
+    text: String,
 }
 
 /// What the first pass keeps of the few records that need more than a slot: base records with
@@ -92,11 +106,9 @@ struct Extra {
 /// The compact result of a first pass over the `$MFT` (see the module documentation).
 pub struct PathTable<'v> {
     vol: &'v Volume,
-    slots: Vec<Slot>,
-    names: Vec<NameRow>,
-    text: String,
+    parts: Vec<Part>,
     /// Names merged from extension records, per base record.
-    merged: HashMap<u64, Vec<u32>>,
+    merged: HashMap<u64, Vec<RowId>>,
     dir_paths: HashMap<u64, Box<str>>,
     kids: OnceLock<Vec<Kid>>,
     /// Records that could not be decoded at all.
@@ -110,11 +122,10 @@ pub struct PathTable<'v> {
 }
 
 /// What one chunk of the first pass produces.
-#[derive(Default)]
 struct ChunkOut {
-    slots: Vec<(u64, Slot)>,
-    names: Vec<NameRow>,
-    text: String,
+    /// First record of the chunk.
+    first: u64,
+    part: Part,
     extras: Vec<(u64, Extra)>,
     errors: Vec<Error>,
 }
@@ -137,21 +148,29 @@ impl<'v> PathTable<'v> {
             .map_init(Vec::new, |buf: &mut Vec<u8>, c| {
                 let first = c * CHUNK_RECORDS;
                 let count = CHUNK_RECORDS.min(slots - first);
-                let mut out = ChunkOut::default();
+                let mut out = ChunkOut {
+                    first,
+                    part: Part {
+                        slots: vec![Slot::default(); count as usize],
+                        ..Part::default()
+                    },
+                    extras: Vec::new(),
+                    errors: Vec::new(),
+                };
                 read_chunk(vol, buf, first, count, rs, |n, offset, rec| match rec {
                     Err(e) => out.errors.push(e),
                     Ok(rec) => out.record(vol, rec, n, offset),
                 });
                 let d = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(d);
+                out.part.names.shrink_to_fit();
+                out.part.text.shrink_to_fit();
                 out
             })
             .collect();
         let mut t = PathTable {
             vol,
-            slots: vec![Slot::default(); slots as usize],
-            names: Vec::with_capacity(outs.iter().map(|o| o.names.len()).sum()),
-            text: String::with_capacity(outs.iter().map(|o| o.text.len()).sum()),
+            parts: Vec::with_capacity(outs.len()),
             merged: HashMap::new(),
             dir_paths: HashMap::new(),
             kids: OnceLock::new(),
@@ -161,17 +180,7 @@ impl<'v> PathTable<'v> {
         };
         let mut extras: Vec<(u64, Extra)> = Vec::new();
         for o in outs {
-            let row_base = t.names.len() as u32;
-            let text_base = t.text.len() as u32;
-            for (n, mut s) in o.slots {
-                s.first_name += row_base;
-                t.slots[n as usize] = s;
-            }
-            t.names.extend(o.names.into_iter().map(|mut r| {
-                r.start += text_base;
-                r
-            }));
-            t.text.push_str(&o.text);
+            t.parts.push(o.part);
             extras.extend(o.extras);
             t.errors.extend(o.errors);
         }
@@ -194,17 +203,14 @@ impl<'v> PathTable<'v> {
         for b in bases {
             let base_ref = FileReference {
                 record: b,
-                sequence: self.slots[b as usize].sequence,
+                sequence: self.slot(b).map_or(0, |s| s.sequence),
             };
             let list = extras
                 .get_mut(&b)
                 .and_then(|x| x.extensions.take())
                 .unwrap_or_default();
             for r in list {
-                let valid = self
-                    .slots
-                    .get(r as usize)
-                    .is_some_and(|s| s.flags & VALID != 0);
+                let valid = self.flags(r) & VALID != 0;
                 // The same messages as `merge_extension`, which builds them from entries.
                 let mut base_entry = Entry::empty(b);
                 let mut ext_entry = valid.then(|| {
@@ -217,9 +223,10 @@ impl<'v> PathTable<'v> {
                 let moved = base_entry.extensions.contains(&r);
                 let mut problems = base_entry.problems;
                 if moved {
-                    let s = &mut self.slots[r as usize];
-                    let rows = s.first_name..s.first_name + u32::from(s.name_count);
-                    s.name_count = 0;
+                    let rows: Vec<RowId> = self.own_rows(r).collect();
+                    if let Some(s) = self.slot_mut(r) {
+                        s.name_count = 0;
+                    }
                     self.merged.entry(b).or_default().extend(rows);
                     let ext_problems = extras
                         .get_mut(&r)
@@ -245,46 +252,69 @@ impl<'v> PathTable<'v> {
         self.problems = problems;
     }
 
+    fn slot(&self, n: u64) -> Option<&Slot> {
+        let part = self.parts.get(usize::try_from(n / CHUNK_RECORDS).ok()?)?;
+        part.slots.get((n % CHUNK_RECORDS) as usize)
+    }
+
+    fn slot_mut(&mut self, n: u64) -> Option<&mut Slot> {
+        let part = self
+            .parts
+            .get_mut(usize::try_from(n / CHUNK_RECORDS).ok()?)?;
+        part.slots.get_mut((n % CHUNK_RECORDS) as usize)
+    }
+
     fn flags(&self, n: u64) -> u8 {
-        usize::try_from(n)
-            .ok()
-            .and_then(|i| self.slots.get(i))
-            .map_or(0, |s| s.flags)
+        self.slot(n).map_or(0, |s| s.flags)
+    }
+
+    /// The names record `n` holds itself.
+    fn own_rows(&self, n: u64) -> impl Iterator<Item = RowId> {
+        let chunk = (n / CHUNK_RECORDS) << 32;
+        let own = self.slot(n).map_or(0..0, |s| {
+            s.first_name..s.first_name + u32::from(s.name_count)
+        });
+        own.map(move |i| chunk | u64::from(i))
+    }
+
+    fn row(&self, id: RowId) -> Option<&NameRow> {
+        self.parts
+            .get(usize::try_from(id >> 32).ok()?)?
+            .names
+            .get((id & 0xFFFF_FFFF) as usize)
     }
 
     /// Every name of record `n`: its own, then those merged from extension records.
-    fn rows(&self, n: u64) -> impl Iterator<Item = (u32, &NameRow)> + '_ {
-        let own = usize::try_from(n)
-            .ok()
-            .and_then(|i| self.slots.get(i))
-            .map_or(0..0, |s| {
-                s.first_name..s.first_name + u32::from(s.name_count)
-            });
+    fn rows(&self, n: u64) -> impl Iterator<Item = (RowId, &NameRow)> + '_ {
         let merged = self.merged.get(&n).map(Vec::as_slice).unwrap_or(&[]);
-        own.chain(merged.iter().copied())
-            .filter_map(|i| Some((i, self.names.get(i as usize)?)))
+        self.own_rows(n)
+            .chain(merged.iter().copied())
+            .filter_map(|id| Some((id, self.row(id)?)))
     }
 
-    fn text_of(&self, row: &NameRow) -> &str {
+    fn text_of(&self, id: RowId) -> &str {
+        let Some((part, row)) = self.parts.get((id >> 32) as usize).zip(self.row(id)) else {
+            return "";
+        };
         let start = row.start as usize;
-        self.text
+        part.text
             .get(start..start + usize::from(row.len))
             .unwrap_or("")
     }
 
     /// The name Windows shows first, as [`Entry::primary_name`] picks it.
-    fn primary_row(&self, n: u64) -> Option<&NameRow> {
-        let rows = || self.rows(n).map(|(_, r)| r);
+    fn primary_row(&self, n: u64) -> Option<(RowId, &NameRow)> {
+        let rows = || self.rows(n);
         rows()
-            .find(|r| matches!(r.namespace(), Namespace::Win32 | Namespace::Win32AndDos))
-            .or_else(|| rows().find(|r| r.namespace() == Namespace::Posix))
+            .find(|(_, r)| matches!(r.namespace(), Namespace::Win32 | Namespace::Win32AndDos))
+            .or_else(|| rows().find(|(_, r)| r.namespace() == Namespace::Posix))
             .or_else(|| rows().next())
     }
 
     /// The parent directory `parent` names, if it is still that directory (as
     /// [`Scan`](crate::scan::Scan) decides it).
     fn parent_of(&self, parent: FileReference) -> Option<u64> {
-        let p = self.slots.get(usize::try_from(parent.record).ok()?)?;
+        let p = self.slot(parent.record)?;
         let same = p.sequence == parent.sequence
             || (p.flags & IN_USE == 0 && p.sequence == parent.sequence.wrapping_add(1));
         (p.flags & VALID != 0 && p.flags & DIRECTORY != 0 && p.flags & BASE != 0 && same)
@@ -292,7 +322,7 @@ impl<'v> PathTable<'v> {
     }
 
     fn build_dir_paths(&mut self) {
-        let paths = build_dir_paths(self.slots.len(), |i| {
+        let paths = build_dir_paths(self.record_slots as usize, |i| {
             let n = i as u64;
             let f = self.flags(n);
             if f & VALID == 0 || f & DIRECTORY == 0 {
@@ -302,8 +332,8 @@ impl<'v> PathTable<'v> {
             } else {
                 match self.primary_row(n) {
                     None => DirNode::Unnamed(n),
-                    Some(row) => DirNode::Named {
-                        name: self.text_of(row),
+                    Some((id, row)) => DirNode::Named {
+                        name: self.text_of(id),
                         parent: self.parent_of(row.parent()).map(|p| p as usize),
                     },
                 }
@@ -319,16 +349,15 @@ impl<'v> PathTable<'v> {
     fn kids(&self) -> &[Kid] {
         self.kids.get_or_init(|| {
             let mut kids = Vec::new();
-            for (i, s) in self.slots.iter().enumerate() {
-                let n = i as u64;
-                if s.flags & (VALID | IN_USE | BASE) != VALID | IN_USE | BASE || n == ROOT {
+            for n in 0..self.record_slots {
+                if self.flags(n) & (VALID | IN_USE | BASE) != VALID | IN_USE | BASE || n == ROOT {
                     continue;
                 }
                 for (row, r) in self.rows(n) {
                     if let Some(dir) = self.parent_of(r.parent()) {
                         kids.push(Kid {
                             dir,
-                            folded: folded_hash(self.text_of(r)),
+                            folded: folded_hash(self.text_of(row)),
                             record: n,
                             row,
                         });
@@ -368,6 +397,12 @@ impl<'v> PathTable<'v> {
 }
 
 impl ChunkOut {
+    fn set_slot(&mut self, n: u64, slot: Slot) {
+        if let Some(s) = self.part.slots.get_mut((n - self.first) as usize) {
+            *s = slot;
+        }
+    }
+
     /// Keeps what the table needs of one record slot.
     fn record(&mut self, vol: &Volume, bytes: &mut [u8], n: u64, offset: u64) {
         let h = match record::parse_header(bytes, n, offset) {
@@ -388,7 +423,7 @@ impl ChunkOut {
     /// goes through the full decoder so that its problems are reported exactly as a `Scan`
     /// reports them.
     fn plain(&mut self, bytes: &[u8], h: &RecordHeader, n: u64, offset: u64) -> bool {
-        let (rows, text) = (self.names.len(), self.text.len());
+        let (rows, text) = (self.part.names.len(), self.part.text.len());
         let mut ok = true;
         for a in attribute::Attributes::new(bytes, h, n, offset) {
             let Ok(a) = a else {
@@ -397,7 +432,7 @@ impl ChunkOut {
             };
             ok = match (a.type_code, &a.form) {
                 (attribute::FILE_NAME, Form::Resident { value, .. }) => {
-                    self.names.len() - rows < usize::from(u8::MAX) && self.push_name(value)
+                    self.part.names.len() - rows < usize::from(u8::MAX) && self.push_name(value)
                 }
                 (attribute::STANDARD_INFORMATION, Form::Resident { value, .. }) => {
                     StandardInformation::parse(value, 0).is_ok()
@@ -411,8 +446,8 @@ impl ChunkOut {
             }
         }
         if !ok {
-            self.names.truncate(rows);
-            self.text.truncate(text);
+            self.part.names.truncate(rows);
+            self.part.text.truncate(text);
             return false;
         }
         let mut flags = VALID | BASE;
@@ -422,15 +457,16 @@ impl ChunkOut {
         if h.is_directory() {
             flags |= DIRECTORY;
         }
-        self.slots.push((
+        let name_count = (self.part.names.len() - rows) as u8;
+        self.set_slot(
             n,
             Slot {
                 first_name: rows as u32,
                 sequence: h.sequence,
                 flags,
-                name_count: (self.names.len() - rows) as u8,
+                name_count,
             },
-        ));
+        );
         true
     }
 
@@ -445,12 +481,12 @@ impl ChunkOut {
         if namespace > 3 {
             return false;
         }
-        let start = self.text.len();
-        push_utf16(&mut self.text, raw);
-        self.names.push(NameRow {
+        let start = self.part.text.len();
+        push_utf16(&mut self.part.text, raw);
+        self.part.names.push(NameRow {
             parent: u64_at(v, 0).unwrap_or(0),
             start: start as u32,
-            len: (self.text.len() - start) as u16,
+            len: (self.part.text.len() - start) as u16,
             namespace,
         });
         true
@@ -467,23 +503,23 @@ impl ChunkOut {
         if e.is_base() {
             flags |= BASE;
         }
-        let first_name = self.names.len() as u32;
+        let first_name = self.part.names.len() as u32;
         let mut count = 0u8;
         for name in &e.names {
             // At most a few dozen names fit in one record; the guard is for the type.
             if count == u8::MAX || name.name.len() > usize::from(u16::MAX) {
                 continue;
             }
-            self.names.push(NameRow {
+            self.part.names.push(NameRow {
                 parent: name.parent.record | (u64::from(name.parent.sequence) << 48),
-                start: self.text.len() as u32,
+                start: self.part.text.len() as u32,
                 len: name.name.len() as u16,
                 namespace: name.namespace as u8,
             });
-            self.text.push_str(&name.name);
+            self.part.text.push_str(&name.name);
             count += 1;
         }
-        self.slots.push((
+        self.set_slot(
             n,
             Slot {
                 first_name,
@@ -491,7 +527,7 @@ impl ChunkOut {
                 flags,
                 name_count: count,
             },
-        ));
+        );
         let list = e
             .attribute_list
             .as_ref()
@@ -579,10 +615,7 @@ impl Tree for PathTable<'_> {
             .take_while(|k| k.dir == dir && k.folded == folded);
         let mut best: Option<(&str, u64)> = None;
         for k in same {
-            let Some(row) = self.names.get(k.row as usize) else {
-                continue;
-            };
-            let text = self.text_of(row);
+            let text = self.text_of(k.row);
             if text == name {
                 return Some(k.record);
             }

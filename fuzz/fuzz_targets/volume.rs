@@ -1,7 +1,11 @@
 //! A whole volume from the fuzz bytes: open, scan, every path, every reparse point resolved,
-//! the summary and the link report. Run with -max_len=262144.
+//! the summary and the link report; then the streaming export path (`PathTable`), whose JSONL
+//! export must equal the `Scan`'s byte for byte (a differential check: any difference is a
+//! crash). Run with -max_len=131072 or 262144.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use ntfs_inspect::export::{bodyfile, csv, json, Selection};
+use ntfs_inspect::path_table::PathTable;
 use ntfs_inspect::resolve::{LinkReport, Resolver};
 use ntfs_inspect::scan::Scan;
 use ntfs_inspect::source::MemSource;
@@ -30,4 +34,14 @@ fuzz_target!(|data: &[u8]| {
     for e in &scan.errors {
         let _ = e.to_string();
     }
+
+    let table = PathTable::new(&vol);
+    let by_table = Resolver::new(&table, 'C');
+    let sel = Selection { deleted: true };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let _ = json::write_jsonl(&mut a, &scan, &resolver, sel);
+    let _ = json::write_jsonl(&mut b, &table, &by_table, sel);
+    assert!(a == b, "PathTable and Scan export differently");
+    let _ = csv::write(&mut b, &table, &by_table, sel);
+    let _ = bodyfile::write(&mut b, &table, &by_table, sel);
 });
