@@ -156,23 +156,39 @@ impl FileTimeIso {
         let frac = (ft % 10_000_000) as u32;
         let days = (secs / 86_400) as i64;
         let rem = (secs % 86_400) as u32;
-        let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
-        let y = y.max(0) as u32; // at most 60056 (u64::MAX ticks)
-        let mut n = 0;
-        if y > 9999 {
-            b[0] = b'0' + (y / 10_000 % 10) as u8;
-            n = 1;
-        }
         let two = |b: &mut [u8; 32], at: usize, v: u32| {
             b[at] = b'0' + (v / 10 % 10) as u8;
             b[at + 1] = b'0' + (v % 10) as u8;
         };
-        two(b, n, y / 100 % 100);
-        two(b, n + 2, y % 100);
-        b[n + 4] = b'-';
-        two(b, n + 5, m);
-        b[n + 7] = b'-';
-        two(b, n + 8, d);
+        // The date part of the last day formatted on this thread: the times of one file are
+        // mostly on the same day, and the calendar arithmetic is the costly part.
+        thread_local! {
+            static LAST_DAY: std::cell::Cell<(i64, [u8; 11], u8)> =
+                const { std::cell::Cell::new((-1, [0; 11], 0)) };
+        }
+        let (day, text, len) = LAST_DAY.with(std::cell::Cell::get);
+        let n = if day == days {
+            b[..11].copy_from_slice(&text);
+            usize::from(len)
+        } else {
+            let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
+            let y = y.max(0) as u32; // at most 60056 (u64::MAX ticks)
+            let mut n = 0;
+            if y > 9999 {
+                b[0] = b'0' + (y / 10_000 % 10) as u8;
+                n = 1;
+            }
+            two(b, n, y / 100 % 100);
+            two(b, n + 2, y % 100);
+            b[n + 4] = b'-';
+            two(b, n + 5, m);
+            b[n + 7] = b'-';
+            two(b, n + 8, d);
+            let mut text = [0u8; 11];
+            text.copy_from_slice(&b[..11]);
+            LAST_DAY.with(|c| c.set((days, text, n as u8)));
+            n
+        };
         b[n + 10] = b'T';
         two(b, n + 11, rem / 3600);
         b[n + 13] = b':';

@@ -37,6 +37,8 @@ const VALID: u8 = 1;
 const IN_USE: u8 = 2;
 const DIRECTORY: u8 = 4;
 const BASE: u8 = 8;
+/// The record (or an extension record merged into it) has a `$REPARSE_POINT`.
+const REPARSE: u8 = 16;
 
 /// One record slot: 8 bytes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -224,8 +226,12 @@ impl<'v> PathTable<'v> {
                 let mut problems = base_entry.problems;
                 if moved {
                     let rows: Vec<RowId> = self.own_rows(r).collect();
+                    let reparse = self.flags(r) & REPARSE;
                     if let Some(s) = self.slot_mut(r) {
                         s.name_count = 0;
+                    }
+                    if let Some(s) = self.slot_mut(b) {
+                        s.flags |= reparse;
                     }
                     self.merged.entry(b).or_default().extend(rows);
                     let ext_problems = extras
@@ -346,25 +352,37 @@ impl<'v> PathTable<'v> {
             .collect();
     }
 
+    /// Every name of every file in use under its (valid) parent directory, sorted by
+    /// directory and folded name; built on the first lookup, on all cores.
     fn kids(&self) -> &[Kid] {
         self.kids.get_or_init(|| {
-            let mut kids = Vec::new();
-            for n in 0..self.record_slots {
-                if self.flags(n) & (VALID | IN_USE | BASE) != VALID | IN_USE | BASE || n == ROOT {
-                    continue;
-                }
-                for (row, r) in self.rows(n) {
-                    if let Some(dir) = self.parent_of(r.parent()) {
-                        kids.push(Kid {
-                            dir,
-                            folded: folded_hash(self.text_of(row)),
-                            record: n,
-                            row,
-                        });
+            let chunks = self.record_slots.div_ceil(CHUNK_RECORDS);
+            let mut kids: Vec<Kid> = (0..chunks)
+                .into_par_iter()
+                .flat_map_iter(|c| {
+                    let first = c * CHUNK_RECORDS;
+                    let last = (first + CHUNK_RECORDS).min(self.record_slots);
+                    let mut v = Vec::new();
+                    for n in first..last {
+                        let wanted = VALID | IN_USE | BASE;
+                        if self.flags(n) & wanted != wanted || n == ROOT {
+                            continue;
+                        }
+                        for (row, r) in self.rows(n) {
+                            if let Some(dir) = self.parent_of(r.parent()) {
+                                v.push(Kid {
+                                    dir,
+                                    folded: folded_hash(self.text_of(row)),
+                                    record: n,
+                                    row,
+                                });
+                            }
+                        }
                     }
-                }
-            }
-            kids.sort_unstable_by_key(|k| (k.dir, k.folded, k.record));
+                    v
+                })
+                .collect();
+            kids.par_sort_unstable_by_key(|k| (k.dir, k.folded, k.record));
             kids
         })
     }
@@ -425,6 +443,7 @@ impl ChunkOut {
     fn plain(&mut self, bytes: &[u8], h: &RecordHeader, n: u64, offset: u64) -> bool {
         let (rows, text) = (self.part.names.len(), self.part.text.len());
         let mut ok = true;
+        let mut reparse = false;
         for a in attribute::Attributes::new(bytes, h, n, offset) {
             let Ok(a) = a else {
                 ok = false;
@@ -436,6 +455,10 @@ impl ChunkOut {
                 }
                 (attribute::STANDARD_INFORMATION, Form::Resident { value, .. }) => {
                     StandardInformation::parse(value, 0).is_ok()
+                }
+                (attribute::REPARSE_POINT, Form::Resident { .. }) => {
+                    reparse = true;
+                    true
                 }
                 (attribute::ATTRIBUTE_LIST, _)
                 | (attribute::REPARSE_POINT, Form::NonResident { .. }) => false,
@@ -451,6 +474,9 @@ impl ChunkOut {
             return false;
         }
         let mut flags = VALID | BASE;
+        if reparse {
+            flags |= REPARSE;
+        }
         if h.in_use() {
             flags |= IN_USE;
         }
@@ -494,6 +520,9 @@ impl ChunkOut {
 
     fn keep(&mut self, n: u64, e: Entry) {
         let mut flags = VALID;
+        if e.reparse.is_some() {
+            flags |= REPARSE;
+        }
         if e.in_use {
             flags |= IN_USE;
         }
@@ -569,9 +598,17 @@ fn read_chunk(
 ) {
     buf.resize((count * rs) as usize, 0);
     let whole = vol.read_mft_bytes(first * rs, buf).is_ok();
+    // One extent lookup per chunk when the chunk lies in one extent (the common case).
+    let contiguous = vol
+        .mft_position(first * rs)
+        .filter(|&(_, left)| left >= count * rs)
+        .map(|(at, _)| at);
     for (i, rec) in buf.chunks_exact_mut(rs as usize).enumerate() {
         let n = first + i as u64;
-        let offset = vol.record_offset(n).unwrap_or(0);
+        let offset = match contiguous {
+            Some(at) => at + i as u64 * rs,
+            None => vol.record_offset(n).unwrap_or(0),
+        };
         if !whole {
             if let Err(e) = vol.read_mft_bytes(n * rs, rec) {
                 each(n, offset, Err(Error::record(n, offset, e)));
@@ -583,6 +620,10 @@ fn read_chunk(
 }
 
 impl Tree for PathTable<'_> {
+    fn may_be_reparse_point(&self, n: u64) -> bool {
+        self.flags(n) & REPARSE != 0
+    }
+
     fn entry(&self, n: u64) -> Option<Cow<'_, Entry>> {
         if self.flags(n) & VALID == 0 {
             return None;
@@ -593,14 +634,17 @@ impl Tree for PathTable<'_> {
     }
 
     fn path_of(&self, name: &FileName) -> String {
-        let mut p = match self.parent_of(name.parent) {
-            Some(d) => self
-                .dir_paths
-                .get(&d)
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-            None => format!("\\{ORPHAN_DIR}"),
+        let orphans;
+        let parent = match self.parent_of(name.parent) {
+            Some(d) => self.dir_paths.get(&d).map_or("", |s| s),
+            None => {
+                orphans = format!("\\{ORPHAN_DIR}");
+                &orphans
+            }
         };
+        // One allocation of the exact size: this runs once per hard link.
+        let mut p = String::with_capacity(parent.len() + 1 + name.name.len());
+        p.push_str(parent);
         p.push('\\');
         p.push_str(&name.name);
         p

@@ -209,6 +209,9 @@ impl<'a> Resolver<'a> {
 
     /// The decoded link target of record `n`, if it is a link we resolve.
     fn target_of(&self, n: u64) -> Option<LinkTarget> {
+        if !self.scan.may_be_reparse_point(n) {
+            return None;
+        }
         let e = self.scan.entry(n)?;
         let rp = reparse::decode(e.reparse.as_ref()?);
         let content = rp.content.as_ref().ok()?;

@@ -43,6 +43,11 @@ impl StandardInformation {
 
 /// Names of the file attribute bits (MS-FSCC 2.6), for display.
 pub fn attribute_names(bits: u32) -> Vec<&'static str> {
+    attribute_names_iter(bits).collect()
+}
+
+/// The names of the set bits of `bits`, as [`attribute_names`] lists them, without a `Vec`.
+pub fn attribute_names_iter(bits: u32) -> impl Iterator<Item = &'static str> {
     const NAMES: [(u32, &str); 17] = [
         (0x1, "READONLY"),
         (0x2, "HIDDEN"),
@@ -64,7 +69,6 @@ pub fn attribute_names(bits: u32) -> Vec<&'static str> {
     ];
     NAMES
         .iter()
-        .filter(|(b, _)| bits & b != 0)
+        .filter(move |(b, _)| bits & b != 0)
         .map(|(_, n)| *n)
-        .collect()
 }

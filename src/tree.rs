@@ -37,6 +37,12 @@ pub trait Tree: Sync {
         render: &Render<'_>,
     ) -> io::Result<()>;
 
+    /// False when record `n` certainly holds no `$REPARSE_POINT`, so that link resolution can
+    /// skip decoding it (a `PathTable` decodes every record it is asked about again).
+    fn may_be_reparse_point(&self, _n: u64) -> bool {
+        true
+    }
+
     /// Every full path of `e`, one per hard link (DOS names are not links), as `fsutil hardlink
     /// list` prints them; `\` for the root.
     fn paths_of(&self, e: &Entry) -> Vec<String> {

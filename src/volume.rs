@@ -228,7 +228,9 @@ impl Volume {
 
     /// Maps a byte position inside the `$MFT` to a volume byte offset and the bytes left in
     /// that extent.
-    fn mft_position(&self, pos: u64) -> Option<(u64, u64)> {
+    /// Where byte `pos` of the `$MFT` is in the volume, and how many bytes of the same extent
+    /// follow it.
+    pub(crate) fn mft_position(&self, pos: u64) -> Option<(u64, u64)> {
         map_position(&self.mft_runs, pos, u64::from(self.boot.cluster_size))
     }
 

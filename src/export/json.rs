@@ -3,7 +3,7 @@
 
 use super::Record;
 use crate::file_name::{FileName, FileTimeIso, Times};
-use crate::standard_information::attribute_names;
+use crate::standard_information::attribute_names_iter;
 use serde::ser::Serializer;
 use serde::Serialize;
 
@@ -13,6 +13,12 @@ use serde::Serialize;
 pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Nearly every string needs no escape: test eight bytes at a time, then copy at once.
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &[u8] = match b {
@@ -40,6 +46,45 @@ pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Bytes that JSON strings escape: control characters, `"` and `\\`.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// True when some byte of `bytes` is a control character, `"` or `\\`. Eight bytes at a time
+/// with the classic bit tricks (a byte of `x` is zero when `(x - 0x01..) & !x & 0x80..` has its
+/// top bit), then the tail through the table.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        let x = u64::from_le_bytes(a);
+        // Bytes below 0x20: the top three bits are all zero.
+        let control = zero_byte(x & (0xE0 * ONES));
+        let quote = zero_byte(x ^ (u64::from(b'"') * ONES));
+        let backslash = zero_byte(x ^ (u64::from(b'\\') * ONES));
+        if control | quote | backslash != 0 {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| NEEDS_ESCAPE[usize::from(b)])
 }
 
 fn push_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
@@ -111,16 +156,21 @@ fn push_reparse(out: &mut Vec<u8>, r: &Record<'_>) -> serde_json::Result<()> {
         out.extend_from_slice(b"null");
         return Ok(());
     };
-    let mut v = serde_json::to_value(rp)?;
-    if let serde_json::Value::Object(o) = &mut v {
-        o.insert("resident".into(), r.entry.reparse_resident.into());
-        let t = match &r.target {
-            Some(t) => serde_json::to_value(t)?,
-            None => serde_json::Value::Null,
-        };
-        o.insert("target".into(), t);
+    // The decoder's object is a map: write it, then put the two keys before its closing brace.
+    let start = out.len();
+    serde_json::to_writer(&mut *out, rp)?;
+    if out.len() > start && out.last() == Some(&b'}') {
+        out.pop();
+        if out.last() != Some(&b'{') {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"resident\":");
+        push_bool(out, r.entry.reparse_resident);
+        out.extend_from_slice(b",\"target\":");
+        serde_json::to_writer(&mut *out, &r.target)?;
+        out.push(b'}');
     }
-    serde_json::to_writer(out, &v)
+    Ok(())
 }
 
 impl Record<'_> {
@@ -129,6 +179,8 @@ impl Record<'_> {
     /// generic serializer spent most of the export's time on it.
     pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let e = self.entry;
+        // Room for a typical record at once, instead of growing piece by piece.
+        out.reserve(2048);
         out.extend_from_slice(b"{\"record\":");
         push_int(out, e.record);
         out.extend_from_slice(b",\"sequence\":");
@@ -173,7 +225,7 @@ impl Record<'_> {
                 out.extend_from_slice(b",\"si_flags\":");
                 push_int(out, si.file_attributes);
                 out.extend_from_slice(b",\"si_flag_names\":");
-                push_str_array(out, attribute_names(si.file_attributes));
+                push_str_array(out, attribute_names_iter(si.file_attributes));
             }
             None => {
                 out.extend_from_slice(b",\"si_times\":null,\"si_flags\":null,\"si_flag_names\":[]")
@@ -245,4 +297,32 @@ pub fn write_json(
             .map_err(io::Error::other)
     })?;
     w.write_all(b"\n]\n")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_as_serde_json_does() {
+        let mut samples: Vec<String> = (0u8..=0x7f)
+            .map(|b| format!("abcdefgh{}ij", b as char))
+            .collect();
+        samples.extend(
+            [
+                "",
+                "plain ascii name.txt",
+                "caf\u{e9} \u{1F600}",
+                "a\"b\\c",
+                "12345678\u{7f}",
+            ]
+            .map(String::from),
+        );
+        for s in samples {
+            let mut out = Vec::new();
+            push_str(&mut out, &s);
+            assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+    }
 }
