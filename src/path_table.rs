@@ -680,40 +680,63 @@ impl Tree for PathTable<'_> {
         let rs = u64::from(vol.boot.file_record_size);
         let slots = self.record_slots;
         let chunks: Vec<u64> = (0..slots.div_ceil(CHUNK_RECORDS)).collect();
-        // Per task: the chunk's record bytes and its rendered output, reused batch after batch
-        // (fresh buffers made the kernel zero new pages for every batch).
-        let mut buffers: Vec<(Vec<u8>, Vec<u8>)> = vec![(Vec::new(), Vec::new()); BATCH_CHUNKS];
-        for batch in chunks.chunks(BATCH_CHUNKS) {
-            let done: Vec<io::Result<()>> = batch
-                .par_iter()
-                .zip(buffers.par_iter_mut())
-                .map(|(&c, (buf, out))| {
-                    out.clear();
-                    let first = c * CHUNK_RECORDS;
-                    let count = CHUNK_RECORDS.min(slots - first);
-                    let mut result = Ok(());
-                    read_chunk(vol, buf, first, count, rs, |n, offset, rec| {
-                        // Damaged records were reported by the first pass.
-                        let Ok(rec) = rec else { return };
-                        if result.is_err() || self.flags(n) & (VALID | BASE) != VALID | BASE {
-                            return;
-                        }
-                        let Ok(Some(mut e)) = decode_record(vol, rec, n, offset) else {
-                            return;
-                        };
-                        self.merge(&mut e);
-                        if sel.wants(&e) {
-                            result = render(&e, out);
-                        }
-                    });
-                    result
-                })
-                .collect();
-            for (r, (_, out)) in done.into_iter().zip(&buffers) {
-                r?;
-                w.write_all(out)?;
+        // Renders one chunk into `out`, reading its records into `buf`.
+        let chunk = |c: u64, buf: &mut Vec<u8>, out: &mut Vec<u8>| -> io::Result<()> {
+            out.clear();
+            let first = c * CHUNK_RECORDS;
+            let count = CHUNK_RECORDS.min(slots - first);
+            let mut result = Ok(());
+            read_chunk(vol, buf, first, count, rs, |n, offset, rec| {
+                // Damaged records were reported by the first pass.
+                let Ok(rec) = rec else { return };
+                if result.is_err() || self.flags(n) & (VALID | BASE) != VALID | BASE {
+                    return;
+                }
+                let Ok(Some(mut e)) = decode_record(vol, rec, n, offset) else {
+                    return;
+                };
+                self.merge(&mut e);
+                if sel.wants(&e) {
+                    result = render(&e, out);
+                }
+            });
+            result
+        };
+        // Batches render on the rayon pool in a thread of their own while this thread writes
+        // the previous batch: writing a GB of output is not free, and the cores should not
+        // wait for it. Batch buffers (record bytes and rendered text per chunk) go back and
+        // forth and are reused (fresh buffers made the kernel zero new pages every time).
+        type Batch = Vec<(Vec<u8>, Vec<u8>)>;
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<Batch>>(1);
+        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for batch in chunks.chunks(BATCH_CHUNKS) {
+                    let mut bufs = empty_rx.try_recv().unwrap_or_default();
+                    bufs.resize(BATCH_CHUNKS, (Vec::new(), Vec::new()));
+                    let done: io::Result<()> = batch
+                        .par_iter()
+                        .zip(bufs.par_iter_mut())
+                        .map(|(&c, (buf, out))| chunk(c, buf, out))
+                        .collect();
+                    let sent = match done {
+                        Ok(()) => full_tx.send(Ok(bufs.into_iter().take(batch.len()).collect())),
+                        Err(e) => full_tx.send(Err(e)),
+                    };
+                    if sent.is_err() {
+                        return; // the writer stopped (write error)
+                    }
+                }
+            });
+            for batch in full_rx {
+                let batch = batch?;
+                for (_, out) in &batch {
+                    w.write_all(out)?;
+                }
+                let _ = empty_tx.send(batch);
             }
-        }
+            Ok::<(), io::Error>(())
+        })?;
         Ok(())
     }
 }
