@@ -78,10 +78,12 @@ type RowId = u64;
 /// A name in a directory, for lookups: sorted by (directory, folded-name hash).
 #[derive(Debug, Clone, Copy)]
 struct Kid {
-    dir: u64,
     folded: u64,
-    record: u64,
     row: RowId,
+    /// Record numbers fit in 32 bits here: a `$MFT` with 2^32 records would be 4 TiB, and
+    /// names of records beyond that are not indexed (24 bytes a name instead of 32).
+    dir: u32,
+    record: u32,
 }
 
 /// What the first pass keeps of one chunk of `CHUNK_RECORDS` record slots. Kept per chunk, as
@@ -368,13 +370,17 @@ impl<'v> PathTable<'v> {
                         if self.flags(n) & wanted != wanted || n == ROOT {
                             continue;
                         }
+                        let Ok(record) = u32::try_from(n) else {
+                            continue;
+                        };
                         for (row, r) in self.rows(n) {
-                            if let Some(dir) = self.parent_of(r.parent()) {
+                            let dir = self.parent_of(r.parent()).map(u32::try_from);
+                            if let Some(Ok(dir)) = dir {
                                 v.push(Kid {
-                                    dir,
                                     folded: folded_hash(self.text_of(row)),
-                                    record: n,
                                     row,
+                                    dir,
+                                    record,
                                 });
                             }
                         }
@@ -653,6 +659,9 @@ impl Tree for PathTable<'_> {
     fn child(&self, dir: u64, name: &str) -> Option<u64> {
         let kids = self.kids();
         let folded = folded_hash(name);
+        let Ok(dir) = u32::try_from(dir) else {
+            return None;
+        };
         let lo = kids.partition_point(|k| (k.dir, k.folded) < (dir, folded));
         let same = kids[lo..]
             .iter()
@@ -661,10 +670,10 @@ impl Tree for PathTable<'_> {
         for k in same {
             let text = self.text_of(k.row);
             if text == name {
-                return Some(k.record);
+                return Some(u64::from(k.record));
             }
             if eq_ignore_case(text, name) && best.map_or(true, |(b, _)| text < b) {
-                best = Some((text, k.record));
+                best = Some((text, u64::from(k.record)));
             }
         }
         best.map(|(_, r)| r)
@@ -704,10 +713,10 @@ impl Tree for PathTable<'_> {
         };
         // Batches render on the rayon pool in a thread of their own while this thread writes
         // the previous batch: writing a GB of output is not free, and the cores should not
-        // wait for it. Batch buffers (record bytes and rendered text per chunk) go back and
+        // wait for it. The channel is a rendezvous, so at most two batches are held. Batch buffers (record bytes and rendered text per chunk) go back and
         // forth and are reused (fresh buffers made the kernel zero new pages every time).
         type Batch = Vec<(Vec<u8>, Vec<u8>)>;
-        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<Batch>>(1);
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<Batch>>(0);
         let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
         std::thread::scope(|scope| {
             scope.spawn(move || {
