@@ -14,6 +14,9 @@
 #   SANITIZER=none  cargo fuzz's -s (default address); `none` with debug assertions (-a, always
 #                   on here) still catches panics and arithmetic overflow at 2-4x the speed
 #   NICE=19         run at this niceness so that builds and benchmarks keep the cores
+#   TIMEOUT=S       libFuzzer's per-input timeout (default 10 s). A process paused with SIGSTOP
+#                   reports its current input as a timeout when it resumes: raise this (600)
+#                   before pausing fuzzers for a benchmark
 #   JOB=name        a second process on the same target and corpus logs to <target>-<name>.log
 #   MAX_LEN=N       override the input size limit (volume: 131072 still holds the $MFT of the
 #                   fixtures up to record ~110 and runs twice as fast as 262144)
@@ -40,6 +43,6 @@ for t in "${TARGETS[@]}"; do
     [ -n "${RUNS:-}" ] && limit=(-runs="$RUNS")
     nice -n "${NICE:-0}" cargo fuzz run -O -a -s "${SANITIZER:-address}" "$t" "corpus/$t" -- \
         "${limit[@]}" -max_len="$max_len" \
-        -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 | tee "artifacts/logs/$t${JOB:+-$JOB}.log" |
+        -rss_limit_mb=2048 -timeout="${TIMEOUT:-10}" -print_final_stats=1 2>&1 | tee "artifacts/logs/$t${JOB:+-$JOB}.log" |
         grep -E '^#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|Test unit written|ERROR' || true
 done

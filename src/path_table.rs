@@ -29,6 +29,8 @@ use std::sync::OnceLock;
 
 /// Records read and decoded per parallel task (both passes).
 const CHUNK_RECORDS: u64 = 2048;
+/// How many chunks ahead of the one being decoded the first pass asks the kernel to read.
+const PREFETCH_CHUNKS: u64 = 8;
 /// Chunks rendered in parallel before their output is written (bounds the output held: each
 /// chunk holds its record bytes and its rendered text, a few MiB).
 const BATCH_CHUNKS: usize = 4;
@@ -152,6 +154,11 @@ impl<'v> PathTable<'v> {
             .map_init(Vec::new, |buf: &mut Vec<u8>, c| {
                 let first = c * CHUNK_RECORDS;
                 let count = CHUNK_RECORDS.min(slots - first);
+                // Keep the disk reading ahead of the workers on a cold page cache.
+                let ahead = (c + PREFETCH_CHUNKS) * CHUNK_RECORDS;
+                if ahead < slots {
+                    vol.will_need_mft_bytes(ahead * rs, CHUNK_RECORDS * rs);
+                }
                 let mut out = ChunkOut {
                     first,
                     part: Part {

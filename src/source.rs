@@ -28,6 +28,10 @@ pub trait ReadAt: Send + Sync {
     fn as_slice(&self) -> Option<&[u8]> {
         None
     }
+
+    /// A hint that `len` bytes at `offset` will be read soon, so that a cold page cache starts
+    /// reading them in the background. Reads nothing, fails never; the default does nothing.
+    fn will_need(&self, _offset: u64, _len: u64) {}
 }
 
 /// Shared handle to a source.
@@ -106,6 +110,12 @@ impl ReadAt for Slice {
         let all = self.inner.as_slice()?;
         all.get(self.start as usize..(self.start + self.len) as usize)
     }
+    fn will_need(&self, offset: u64, len: u64) {
+        if offset < self.len {
+            let len = len.min(self.len - offset);
+            self.inner.will_need(self.start + offset, len);
+        }
+    }
 }
 
 /// A plain file (or a Linux block device), memory-mapped when possible and read with positioned
@@ -183,6 +193,19 @@ impl ReadAt for FileSource {
     }
     fn as_slice(&self) -> Option<&[u8]> {
         self.map.as_deref()
+    }
+    /// `madvise(MADV_WILLNEED)` on the mapped range: the kernel reads it ahead asynchronously,
+    /// which keeps the disk busy while the scan decodes what it already has.
+    fn will_need(&self, offset: u64, len: u64) {
+        #[cfg(unix)]
+        if let Some(map) = &self.map {
+            if offset < self.len {
+                let len = len.min(self.len - offset);
+                let _ = map.advise_range(memmap2::Advice::WillNeed, offset as usize, len as usize);
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (offset, len);
     }
 }
 

@@ -234,6 +234,23 @@ impl Volume {
         map_position(&self.mft_runs, pos, u64::from(self.boot.cluster_size))
     }
 
+    /// Hints that `len` bytes of the `$MFT` from byte `pos` of it will be read soon (see
+    /// [`ReadAt::will_need`](crate::source::ReadAt::will_need)).
+    pub fn will_need_mft_bytes(&self, mut pos: u64, len: u64) {
+        let end = pos.saturating_add(len);
+        while pos < end {
+            let Some((at, left)) = self.mft_position(pos) else {
+                return;
+            };
+            let n = left.min(end - pos);
+            if n == 0 {
+                return;
+            }
+            self.source.will_need(at, n);
+            pos += n;
+        }
+    }
+
     /// Reads `buf.len()` bytes of the `$MFT` starting at byte `pos` of it.
     pub fn read_mft_bytes(&self, mut pos: u64, mut buf: &mut [u8]) -> Result<()> {
         while !buf.is_empty() {
