@@ -190,21 +190,26 @@ fn drive(src: &SourceArgs) -> Result<char, Error> {
     }
 }
 
-/// Scans the volume, with a progress line on stderr when stderr is a terminal.
+/// Runs a pass over every record of the volume, with a progress line on stderr when stderr is
+/// a terminal and the volume is large.
+fn with_progress<T>(o: &Opened, pass: impl FnOnce(&(dyn Fn(u64) + Sync)) -> T) -> T {
+    let total = o.volume.record_count();
+    if !(io::stderr().is_terminal() && total > 200_000) {
+        return pass(&|_| {});
+    }
+    let t = pass(&|done| {
+        eprint!(
+            "\rscanning MFT: {done}/{total} records ({}%)",
+            done * 100 / total.max(1)
+        );
+    });
+    eprintln!();
+    t
+}
+
+/// Scans the volume (see [`with_progress`]) and prints a warning for every damaged record.
 fn scan(o: &Opened) -> Scan {
-    let scan = if io::stderr().is_terminal() && o.volume.record_count() > 200_000 {
-        let total = o.volume.record_count();
-        let s = Scan::with_progress(&o.volume, |done| {
-            eprint!(
-                "\rscanning MFT: {done}/{total} records ({}%)",
-                done * 100 / total.max(1)
-            );
-        });
-        eprintln!();
-        s
-    } else {
-        Scan::new(&o.volume)
-    };
+    let scan = with_progress(o, |progress| Scan::with_progress(&o.volume, progress));
     for e in &scan.errors {
         eprintln!("ntfs-inspect: warning: {e}");
     }
@@ -682,19 +687,7 @@ fn write_times(w: &mut impl Write, t: &ntfs_inspect::file_name::Times) -> io::Re
 /// The compact first pass for `mft` (see `PathTable`), with the same progress line and
 /// warnings as [`scan`].
 fn path_table(o: &Opened) -> PathTable<'_> {
-    let total = o.volume.record_count();
-    let t = if io::stderr().is_terminal() && total > 200_000 {
-        let t = PathTable::with_progress(&o.volume, |done| {
-            eprint!(
-                "\rscanning MFT: {done}/{total} records ({}%)",
-                done * 100 / total.max(1)
-            );
-        });
-        eprintln!();
-        t
-    } else {
-        PathTable::new(&o.volume)
-    };
+    let t = with_progress(o, |progress| PathTable::with_progress(&o.volume, progress));
     for e in &t.errors {
         eprintln!("ntfs-inspect: warning: {e}");
     }

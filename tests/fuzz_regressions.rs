@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 fn unhex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
     (0..s.len())
@@ -34,7 +36,8 @@ fn reparse_symlink_target_sliced_inside_a_character() {
     ));
 }
 
-/// The `volume` target's calls: open, scan, every path, every link resolved, the link report.
+/// The `volume` target's calls: open, scan, every path, every link resolved, the link report,
+/// and the streaming export path, which must agree with the scan.
 fn volume_target(data: &[u8]) {
     use ntfs_inspect::resolve::{LinkReport, Resolver};
     use ntfs_inspect::scan::Scan;
@@ -55,6 +58,7 @@ fn volume_target(data: &[u8]) {
         }
     }
     let _ = LinkReport::new(&vol, &scan, &resolver);
+    common::agree::assert_path_table_agrees(&vol, &scan, "fuzz input");
 }
 
 /// fuzz/volume (debug assertions on): a non-resident attribute whose first VCN is so large that
