@@ -73,8 +73,9 @@ peak_anon() {
     echo "$peak"
 }
 
-echo "| tool | median wall (s) | runs (s) | peak RSS (MiB) | peak anonymous (MiB) | output lines |"
-echo "|---|---|---|---|---|---|"
+echo "| tool | median wall (s) | runs (s) | ratio to the first row | peak RSS (MiB) | peak anonymous (MiB) | output lines |"
+echo "|---|---|---|---|---|---|---|"
+first=""
 for i in "${!names[@]}"; do
     times=()
     rss=0
@@ -88,7 +89,9 @@ for i in "${!names[@]}"; do
     lines=$(wc -l < bench-data/out.txt)
     anon="–"
     [[ ${names[$i]} == ntfs-inspect* ]] && anon=$(( $(peak_anon "${cmds[$i]}") / 1024 ))
-    echo "| ${names[$i]} | $median | ${times[*]} | $((rss / 1024)) | $anon | $lines |"
+    [ -z "$first" ] && first=$median
+    ratio=$(awk -v a="$median" -v b="$first" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    echo "| ${names[$i]} | $median | ${times[*]} | $ratio | $((rss / 1024)) | $anon | $lines |"
 done
 
 if [ "$(id -u)" = 0 ]; then

@@ -1,9 +1,9 @@
 //! The compact scan for whole-volume exports: one pass over the `$MFT` keeps only what paths and
-//! lookups need (per record slot: sequence number, flags and where its names are; every name in
-//! one text arena; every directory's path once), and [`PathTable::render_entries`] decodes the
-//! records a second time, chunk by chunk on all cores, straight into the output. A million
-//! records cost tens of MiB instead of the ~750 bytes per record a [`Scan`](crate::scan::Scan)
-//! holds, and no heap page is touched twice.
+//! lookups need (per record slot: sequence number, flags and where its names are; the names'
+//! text in one arena per chunk of records; every directory's path once), and
+//! [`PathTable::render_entries`] decodes the records a second time, chunk by chunk on all cores,
+//! straight into the output. A million records cost about 130 MiB in all, instead of the ~750
+//! bytes per record a [`Scan`](crate::scan::Scan) holds.
 //!
 //! Every fact is the one a `Scan` gives: the same decoder ([`crate::scan`]'s `decode_record`),
 //! the same merge of extension records, the same directory-path rules (tests/path_table.rs
@@ -45,7 +45,7 @@ const REPARSE: u8 = 16;
 /// One record slot: 8 bytes.
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
-    /// First of this record's own names in `names`.
+    /// First of this record's own names in its chunk's `Part::names`.
     first_name: u32,
     sequence: u16,
     flags: u8,
