@@ -16,7 +16,7 @@ use crate::file_name::{FileName, Namespace};
 use crate::record::{self, u64_at, FileReference, RecordHeader};
 use crate::scan::{
     build_dir_paths, decode_record, entry_from, eq_ignore_case, extension_records, folded_hash,
-    merge_extension, DirNode, Entry, ORPHAN_DIR, ROOT,
+    merge_extension, DirNode, Entry, Summary, ORPHAN_DIR, ROOT,
 };
 use crate::standard_information::StandardInformation;
 use crate::tree::{Render, Tree};
@@ -265,6 +265,46 @@ impl<'v> PathTable<'v> {
         // Record order, and each record's problems in the order they arose.
         problems.sort_by_key(|p| p.0);
         self.problems = problems;
+    }
+
+    /// The same counts as [`Scan::summary`](crate::scan::Scan::summary), from the table.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            record_slots: self.record_slots,
+            damaged_records: self.errors.len() as u64,
+            ..Summary::default()
+        };
+        for n in 0..self.record_slots {
+            let f = self.flags(n);
+            if f & VALID == 0 {
+                continue;
+            }
+            s.valid_records += 1;
+            match (f & IN_USE != 0, f & BASE != 0) {
+                (true, true) => {
+                    s.in_use += 1;
+                    if f & DIRECTORY != 0 {
+                        s.directories += 1;
+                    } else {
+                        s.files += 1;
+                    }
+                    let links = self
+                        .rows(n)
+                        .filter(|(_, r)| r.namespace().is_link())
+                        .count();
+                    if links > 1 {
+                        s.hard_linked_files += 1;
+                    }
+                    if f & REPARSE != 0 {
+                        s.reparse_points += 1;
+                    }
+                }
+                (true, false) => s.extension_records += 1,
+                (false, true) if self.rows(n).next().is_some() => s.deleted += 1,
+                (false, _) => {}
+            }
+        }
+        s
     }
 
     fn slot(&self, n: u64) -> Option<&Slot> {

@@ -782,7 +782,7 @@ mod tests {
 }
 
 /// Counts over a scan, for `info`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Record slots in the `$MFT`.
     pub record_slots: u64,

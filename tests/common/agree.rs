@@ -30,8 +30,9 @@ fn exports(tree: &dyn Tree) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// Asserts that a `PathTable` of `vol` exports byte for byte what `scan` exports, reports the
-/// same undecodable records and the same problems, and looks up every path to the same record.
+/// Asserts that a `PathTable` of `vol` exports byte for byte what `scan` exports, counts the
+/// same summary, reports the same undecodable records and the same problems, and looks up
+/// every path to the same record.
 pub fn assert_path_table_agrees(vol: &Volume, scan: &Scan, what: &str) {
     let table = PathTable::new(vol);
     for ((name, a), (_, b)) in exports(scan).into_iter().zip(exports(&table)) {
@@ -47,6 +48,7 @@ pub fn assert_path_table_agrees(vol: &Volume, scan: &Scan, what: &str) {
             panic!("{what}: the {name} export differs:\n{first}");
         }
     }
+    assert_eq!(scan.summary(), table.summary(), "{what}: summary");
     let errors = |v: &[ntfs_inspect::Error]| v.iter().map(|e| e.to_string()).collect::<Vec<_>>();
     assert_eq!(
         errors(&scan.errors),
