@@ -290,9 +290,6 @@ pub(crate) fn entry_from(
             _ => {}
         }
     }
-    // A Vec grows to four elements on its first push; most records have one or two names, and
-    // a million records with room for four `FileName`s each cost hundreds of MiB.
-    e.names.shrink_to_fit();
     e
 }
 
@@ -467,7 +464,14 @@ impl Scan {
                         }
                     }
                     match decode_record(vol, rec, n, offset) {
-                        Ok(Some(e)) => entries.push(e),
+                        Ok(Some(mut e)) => {
+                            // A Vec grows to four elements on its first push; most records have
+                            // one or two names, and a million records kept with room for four
+                            // `FileName`s each cost hundreds of MiB. (A `PathTable` drops each
+                            // entry at once, so only the scan that keeps them pays the realloc.)
+                            e.names.shrink_to_fit();
+                            entries.push(e)
+                        }
                         Ok(None) => {}
                         Err(e) => errors.push(e),
                     }

@@ -13,38 +13,30 @@ use serde::Serialize;
 pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    // Nearly every string needs no escape: test eight bytes at a time, then copy at once.
-    if !needs_escape(bytes) {
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
-    }
+    // Copy the runs between bytes to escape at once, finding each such byte eight bytes at a
+    // time: every path has a `\\` per component, so the escape path is the common one.
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f => {
-                out.extend_from_slice(&bytes[start..i]);
+    loop {
+        let at = next_to_escape(bytes, start);
+        out.extend_from_slice(&bytes[start..at]);
+        let Some(&b) = bytes.get(at) else { break };
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[usize::from(b >> 4)]);
                 out.push(HEX[usize::from(b & 0xf)]);
-                start = i + 1;
-                continue;
             }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(esc);
-        start = i + 1;
+        }
+        start = at + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
@@ -61,15 +53,16 @@ const NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
-/// True when some byte of `bytes` is a control character, `"` or `\\`. Eight bytes at a time
-/// with the classic bit tricks (a byte of `x` is zero when `(x - 0x01..) & !x & 0x80..` has its
-/// top bit), then the tail through the table.
-fn needs_escape(bytes: &[u8]) -> bool {
+/// The position of the first byte at or after `from` that JSON escapes (a control character,
+/// `"` or `\\`), or `bytes.len()`. Eight bytes at a time with the classic bit trick: a byte of
+/// `x` is zero exactly where `(x - 0x01..) & !x & 0x80..` has the lowest set top bit (borrows
+/// only run upwards, so the lowest flag is exact), then the tail through the table.
+fn next_to_escape(bytes: &[u8], from: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
+    let mut i = from;
+    while let Some(w) = bytes.get(i..i + 8) {
         let mut a = [0u8; 8];
         a.copy_from_slice(w);
         let x = u64::from_le_bytes(a);
@@ -77,14 +70,16 @@ fn needs_escape(bytes: &[u8]) -> bool {
         let control = zero_byte(x & (0xE0 * ONES));
         let quote = zero_byte(x ^ (u64::from(b'"') * ONES));
         let backslash = zero_byte(x ^ (u64::from(b'\\') * ONES));
-        if control | quote | backslash != 0 {
-            return true;
+        let any = control | quote | backslash;
+        if any != 0 {
+            return i + (any.trailing_zeros() / 8) as usize;
         }
+        i += 8;
     }
-    words
-        .remainder()
-        .iter()
-        .any(|&b| NEEDS_ESCAPE[usize::from(b)])
+    while i < bytes.len() && !NEEDS_ESCAPE[usize::from(bytes[i])] {
+        i += 1;
+    }
+    i
 }
 
 fn push_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
@@ -319,6 +314,16 @@ mod tests {
             ]
             .map(String::from),
         );
+        // A byte to escape at every position of a string longer than two words, and several
+        // in one word.
+        for at in 0..20 {
+            for c in ['\\', '"', '\n', '\u{1}', '\u{1f}'] {
+                let mut t: Vec<char> = "abcdefghijklmnopqrst".chars().collect();
+                t[at] = c;
+                samples.push(t.iter().collect());
+            }
+        }
+        samples.push("\\a\\b\"\\\n\\dir\\\u{1f}x\\ \u{e9}\\".into());
         for s in samples {
             let mut out = Vec::new();
             push_str(&mut out, &s);
