@@ -26,3 +26,55 @@ fn path_table_agrees_with_scan_on_every_fixture() {
         common::agree::assert_path_table_agrees(&o.volume, &scan, &image.display().to_string());
     }
 }
+
+/// A writer that fails once `limit` bytes have been written, like a closed pipe.
+struct Failing {
+    written: usize,
+    limit: usize,
+}
+
+impl std::io::Write for Failing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.written + buf.len() > self.limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "closed",
+            ));
+        }
+        self.written += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The export renders on another thread while this one writes: a write error (a closed pipe)
+/// must come back as an error at once, not hang the renderer or be lost.
+#[test]
+fn a_failing_writer_stops_the_export() {
+    use ntfs_inspect::export::{json, Selection};
+    use ntfs_inspect::path_table::PathTable;
+    use ntfs_inspect::resolve::Resolver;
+    let image = common::fixtures::root().join("images/reparse-dynamic.vhd");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let o = Opened::open(&image, &OpenOptions::default()).unwrap();
+        let table = PathTable::new(&o.volume);
+        let resolver = Resolver::new(&table, 'C');
+        let results: Vec<std::io::Result<()>> = [0, 100, 5000]
+            .into_iter()
+            .map(|limit| {
+                let mut w = Failing { written: 0, limit };
+                json::write_jsonl(&mut w, &table, &resolver, Selection::default())
+            })
+            .collect();
+        let _ = tx.send(results);
+    });
+    let results = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the export hung after a write error");
+    for r in results {
+        assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    }
+}
