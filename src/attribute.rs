@@ -145,20 +145,23 @@ impl<'a> Attributes<'a> {
 /// Decodes UTF-16LE bytes into a `String`, replacing unpaired surrogates (NTFS names are not
 /// validated UTF-16; see docs/export.md for how they print).
 pub fn utf16_name(bytes: &[u8]) -> String {
+    // Exact for ASCII names, the common case: no slack kept per name on big volumes.
+    let mut s = String::with_capacity(bytes.len() / 2);
+    push_utf16(&mut s, bytes);
+    s
+}
+
+/// Appends UTF-16LE `bytes` to `s` as [`utf16_name`] decodes them.
+pub(crate) fn push_utf16(s: &mut String, bytes: &[u8]) {
     // ASCII names (most of them) copy byte by byte: decoding char by char was a tenth of a
     // whole-volume export.
     let units = bytes.chunks_exact(2);
     if units.clone().all(|c| c[1] == 0 && c[0] < 0x80) {
-        let ascii: Vec<u8> = units.map(|c| c[0]).collect();
-        return String::from_utf8(ascii).unwrap_or_default();
+        units.for_each(|c| s.push(char::from(c[0])));
+        return;
     }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]));
-    // Exact for ASCII names, the common case: no slack kept per name on big volumes.
-    let mut s = String::with_capacity(bytes.len() / 2);
+    let units = units.map(|c| u16::from_le_bytes([c[0], c[1]]));
     s.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
-    s
 }
 
 impl<'a> Iterator for Attributes<'a> {

@@ -9,17 +9,18 @@
 //! the same merge of extension records, the same directory-path rules (tests/path_table.rs
 //! compares both on every fixture).
 
-use crate::attribute::{self, Form};
+use crate::attribute::{self, push_utf16, Form};
 use crate::error::Error;
 use crate::export::Selection;
 use crate::file_name::{FileName, Namespace};
 use crate::record::{self, u64_at, FileReference, RecordHeader};
 use crate::scan::{
-    build_dir_paths, decode_record, entry_from, eq_ignore_case, extension_records, folded_hash,
-    merge_extension, DirNode, Entry, Summary, ORPHAN_DIR, ROOT,
+    build_dir_paths, decode_record, entry_from, eq_ignore_case, extension_records,
+    extension_refused, folded_hash, merge_extension, read_chunk, DirNode, Entry, Summary,
+    CHUNK_RECORDS, ORPHAN_DIR, ROOT,
 };
 use crate::standard_information::StandardInformation;
-use crate::tree::{Render, Tree};
+use crate::tree::{render_in_order, Render, Tree};
 use crate::volume::Volume;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -27,8 +28,6 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
-/// Records read and decoded per parallel task (both passes).
-const CHUNK_RECORDS: u64 = 2048;
 /// How many chunks ahead of the one being decoded the first pass asks the kernel to read.
 const PREFETCH_CHUNKS: u64 = 8;
 /// Chunks rendered in parallel before their output is written (bounds the output held: each
@@ -221,18 +220,14 @@ impl<'v> PathTable<'v> {
                 .and_then(|x| x.extensions.take())
                 .unwrap_or_default();
             for r in list {
-                let valid = self.flags(r) & VALID != 0;
-                // The same messages as `merge_extension`, which builds them from entries.
-                let mut base_entry = Entry::empty(b);
-                let mut ext_entry = valid.then(|| {
-                    let mut e = Entry::empty(r);
-                    e.offset = self.vol.record_offset(r).unwrap_or(0);
-                    e.base = extras.get(&r).and_then(|x| x.base);
-                    e
+                // The same rule and message as `merge_extension` applies to entries.
+                let ext = (self.flags(r) & VALID != 0).then(|| {
+                    let offset = self.vol.record_offset(r).unwrap_or(0);
+                    (offset, extras.get(&r).and_then(|x| x.base))
                 });
-                merge_extension(&mut base_entry, base_ref, r, ext_entry.as_mut());
-                let moved = base_entry.extensions.contains(&r);
-                let mut problems = base_entry.problems;
+                let refused = extension_refused(base_ref, r, ext);
+                let moved = refused.is_none();
+                let mut problems: Vec<String> = refused.into_iter().collect();
                 if moved {
                     let rows: Vec<RowId> = self.own_rows(r).collect();
                     let reparse = self.flags(r) & REPARSE;
@@ -628,50 +623,6 @@ impl ChunkOut {
     }
 }
 
-/// Appends UTF-16LE `raw` to `s` as [`crate::attribute::utf16_name`] decodes it.
-fn push_utf16(s: &mut String, raw: &[u8]) {
-    let units = raw.chunks_exact(2);
-    if units.clone().all(|c| c[1] == 0 && c[0] < 0x80) {
-        units.for_each(|c| s.push(char::from(c[0])));
-    } else {
-        s.push_str(&crate::attribute::utf16_name(raw));
-    }
-}
-
-/// Reads records `first..first + count` into `buf` and calls `each(record, byte offset, bytes)`
-/// for every one; when the chunk cannot be read whole (truncated image, extent past the end),
-/// record by record, so that one bad record costs only itself.
-fn read_chunk(
-    vol: &Volume,
-    buf: &mut Vec<u8>,
-    first: u64,
-    count: u64,
-    rs: u64,
-    mut each: impl FnMut(u64, u64, Result<&mut [u8], Error>),
-) {
-    buf.resize((count * rs) as usize, 0);
-    let whole = vol.read_mft_bytes(first * rs, buf).is_ok();
-    // One extent lookup per chunk when the chunk lies in one extent (the common case).
-    let contiguous = vol
-        .mft_position(first * rs)
-        .filter(|&(_, left)| left >= count * rs)
-        .map(|(at, _)| at);
-    for (i, rec) in buf.chunks_exact_mut(rs as usize).enumerate() {
-        let n = first + i as u64;
-        let offset = match contiguous {
-            Some(at) => at + i as u64 * rs,
-            None => vol.record_offset(n).unwrap_or(0),
-        };
-        if !whole {
-            if let Err(e) = vol.read_mft_bytes(n * rs, rec) {
-                each(n, offset, Err(Error::record(n, offset, e)));
-                continue;
-            }
-        }
-        each(n, offset, Ok(rec));
-    }
-}
-
 impl Tree for PathTable<'_> {
     fn may_be_reparse_point(&self, n: u64) -> bool {
         self.flags(n) & REPARSE != 0
@@ -737,8 +688,7 @@ impl Tree for PathTable<'_> {
         let slots = self.record_slots;
         let chunks: Vec<u64> = (0..slots.div_ceil(CHUNK_RECORDS)).collect();
         // Renders one chunk into `out`, reading its records into `buf`.
-        let chunk = |c: u64, buf: &mut Vec<u8>, out: &mut Vec<u8>| -> io::Result<()> {
-            out.clear();
+        let chunk = |&c: &u64, buf: &mut Vec<u8>, out: &mut Vec<u8>| -> io::Result<()> {
             let first = c * CHUNK_RECORDS;
             let count = CHUNK_RECORDS.min(slots - first);
             let mut result = Ok(());
@@ -758,41 +708,6 @@ impl Tree for PathTable<'_> {
             });
             result
         };
-        // Batches render on the rayon pool in a thread of their own while this thread writes
-        // the previous batch: writing a GB of output is not free, and the cores should not
-        // wait for it. The channel is a rendezvous, so at most two batches are held. Batch buffers (record bytes and rendered text per chunk) go back and
-        // forth and are reused (fresh buffers made the kernel zero new pages every time).
-        type Batch = Vec<(Vec<u8>, Vec<u8>)>;
-        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<Batch>>(0);
-        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
-        std::thread::scope(|scope| {
-            scope.spawn(move || {
-                for batch in chunks.chunks(BATCH_CHUNKS) {
-                    let mut bufs = empty_rx.try_recv().unwrap_or_default();
-                    bufs.resize(BATCH_CHUNKS, (Vec::new(), Vec::new()));
-                    let done: io::Result<()> = batch
-                        .par_iter()
-                        .zip(bufs.par_iter_mut())
-                        .map(|(&c, (buf, out))| chunk(c, buf, out))
-                        .collect();
-                    let sent = match done {
-                        Ok(()) => full_tx.send(Ok(bufs.into_iter().take(batch.len()).collect())),
-                        Err(e) => full_tx.send(Err(e)),
-                    };
-                    if sent.is_err() {
-                        return; // the writer stopped (write error)
-                    }
-                }
-            });
-            for batch in full_rx {
-                let batch = batch?;
-                for (_, out) in &batch {
-                    w.write_all(out)?;
-                }
-                let _ = empty_tx.send(batch);
-            }
-            Ok::<(), io::Error>(())
-        })?;
-        Ok(())
+        render_in_order(&chunks, BATCH_CHUNKS, w, &chunk)
     }
 }

@@ -306,6 +306,27 @@ pub(crate) fn extension_records(list: &[AttributeListEntry], base: u64) -> Vec<u
     records
 }
 
+/// Why extension record `r` may not be merged into the base record `base_ref`, or `None` when
+/// it may. `ext` is the extension's byte offset and the base its header names, `None` when the
+/// slot holds no record.
+pub(crate) fn extension_refused(
+    base_ref: FileReference,
+    r: u64,
+    ext: Option<(u64, Option<FileReference>)>,
+) -> Option<String> {
+    let Some((offset, ext_base)) = ext else {
+        return Some(format!(
+            "attribute list names extension record {r}, which holds no record"
+        ));
+    };
+    (ext_base != Some(base_ref)).then(|| {
+        format!(
+            "attribute list names record {r} (byte offset {offset:#x}), whose header says it belongs to {}",
+            ext_base.map_or("no base record (it is a base record itself)".to_string(), |b| format!("record {} sequence {}", b.record, b.sequence))
+        )
+    })
+}
+
 /// Moves the attributes of extension record `r` (`ext`: its entry, `None` when the slot holds
 /// no record) into `base`, after checking that the extension's header names `base_ref` as its
 /// base; a mismatch or a missing record becomes one of the base's problems.
@@ -315,20 +336,12 @@ pub(crate) fn merge_extension(
     r: u64,
     ext: Option<&mut Entry>,
 ) {
-    let Some(ext) = ext else {
-        let msg = format!("attribute list names extension record {r}, which holds no record");
-        base.problems.push(msg);
-        return;
-    };
-    if ext.base != Some(base_ref) {
-        let msg = format!(
-            "attribute list names record {r} (byte offset {:#x}), whose header says it belongs to {}",
-            ext.offset,
-            ext.base.map_or("no base record (it is a base record itself)".to_string(), |b| format!("record {} sequence {}", b.record, b.sequence))
-        );
-        base.problems.push(msg);
+    if let Some(problem) = extension_refused(base_ref, r, ext.as_ref().map(|e| (e.offset, e.base)))
+    {
+        base.problems.push(problem);
         return;
     }
+    let Some(ext) = ext else { return };
     let names = std::mem::take(&mut ext.names);
     let streams = std::mem::take(&mut ext.streams);
     let reparse = ext.reparse.take();
@@ -426,8 +439,42 @@ pub(crate) fn build_dir_paths<'a>(
     paths
 }
 
-/// Records read and decoded per parallel task.
-const CHUNK_RECORDS: u64 = 2048;
+/// Records read and decoded per parallel task (here and in `PathTable`'s two passes).
+pub(crate) const CHUNK_RECORDS: u64 = 2048;
+
+/// Reads records `first..first + count` into `buf` and calls `each(record, byte offset, bytes)`
+/// for every one; when the chunk cannot be read whole (truncated image, extent past the end),
+/// record by record, so that one bad record costs only itself.
+pub(crate) fn read_chunk(
+    vol: &Volume,
+    buf: &mut Vec<u8>,
+    first: u64,
+    count: u64,
+    rs: u64,
+    mut each: impl FnMut(u64, u64, Result<&mut [u8], Error>),
+) {
+    buf.resize((count * rs) as usize, 0);
+    let whole = vol.read_mft_bytes(first * rs, buf).is_ok();
+    // One extent lookup per chunk when the chunk lies in one extent (the common case).
+    let contiguous = vol
+        .mft_position(first * rs)
+        .filter(|&(_, left)| left >= count * rs)
+        .map(|(at, _)| at);
+    for (i, rec) in buf.chunks_exact_mut(rs as usize).enumerate() {
+        let n = first + i as u64;
+        let offset = match contiguous {
+            Some(at) => at + i as u64 * rs,
+            None => vol.record_offset(n).unwrap_or(0),
+        };
+        if !whole {
+            if let Err(e) = vol.read_mft_bytes(n * rs, rec) {
+                each(n, offset, Err(Error::record(n, offset, e)));
+                continue;
+            }
+        }
+        each(n, offset, Ok(rec));
+    }
+}
 
 impl Scan {
     /// Scans every record slot of the volume's `$MFT`.
@@ -448,21 +495,13 @@ impl Scan {
             .map_init(Vec::new, |buf: &mut Vec<u8>, c| {
                 let first = c * CHUNK_RECORDS;
                 let count = CHUNK_RECORDS.min(slots - first);
-                buf.resize((count * rs) as usize, 0);
                 let mut entries = Vec::new();
                 let mut errors = Vec::new();
-                let whole = vol.read_mft_bytes(first * rs, buf).is_ok();
-                for (i, rec) in buf.chunks_exact_mut(rs as usize).enumerate() {
-                    let n = first + i as u64;
-                    let offset = vol.record_offset(n).unwrap_or(0);
-                    if !whole {
-                        // Part of the chunk is unreadable (truncated image, extent past the
-                        // end): read record by record so that one bad record costs only itself.
-                        if let Err(e) = vol.read_mft_bytes(n * rs, rec) {
-                            errors.push(Error::record(n, offset, e));
-                            continue;
-                        }
-                    }
+                read_chunk(vol, buf, first, count, rs, |n, offset, rec| {
+                    let rec = match rec {
+                        Ok(rec) => rec,
+                        Err(e) => return errors.push(e),
+                    };
                     match decode_record(vol, rec, n, offset) {
                         Ok(Some(mut e)) => {
                             // A Vec grows to four elements on its first push; most records have
@@ -475,7 +514,7 @@ impl Scan {
                         Ok(None) => {}
                         Err(e) => errors.push(e),
                     }
-                }
+                });
                 let d = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                 progress(d);
                 (entries, errors)
@@ -626,15 +665,7 @@ impl Scan {
     /// Every full path of record `n`, one per hard link (DOS names are not links), as
     /// `fsutil hardlink list` prints them: `\dir\file`.
     pub fn paths(&self, n: u64) -> Vec<String> {
-        let Some(e) = self.entry(n) else {
-            return Vec::new();
-        };
-        if e.record == ROOT {
-            return vec!["\\".to_string()];
-        }
-        let mut out: Vec<String> = e.link_names().map(|name| self.path_of(name)).collect();
-        out.dedup();
-        out
+        crate::tree::Tree::paths(self, n)
     }
 
     /// Children of each directory, including DOS names, sorted by name (then record).
@@ -865,23 +896,9 @@ impl crate::tree::Tree for Scan {
         render: &crate::tree::Render<'_>,
     ) -> std::io::Result<()> {
         let entries: Vec<&Entry> = self.entries.iter().filter(|e| sel.wants(e)).collect();
-        // One buffer per task, reused batch after batch: fresh buffers made the kernel zero new
-        // pages for every batch.
-        let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); RENDER_BATCH / RENDER_TASK];
-        for batch in entries.chunks(RENDER_BATCH) {
-            let done: Vec<std::io::Result<()>> = batch
-                .par_chunks(RENDER_TASK)
-                .zip(buffers.par_iter_mut())
-                .map(|(task, buf)| {
-                    buf.clear();
-                    task.iter().try_for_each(|e| render(e, buf))
-                })
-                .collect();
-            for (r, buf) in done.into_iter().zip(&buffers) {
-                r?;
-                w.write_all(buf)?;
-            }
-        }
-        Ok(())
+        let tasks: Vec<&[&Entry]> = entries.chunks(RENDER_TASK).collect();
+        crate::tree::render_in_order(&tasks, RENDER_BATCH / RENDER_TASK, w, &|task, _, out| {
+            task.iter().try_for_each(|e| render(e, out))
+        })
     }
 }

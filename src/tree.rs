@@ -7,6 +7,7 @@
 use crate::export::Selection;
 use crate::file_name::FileName;
 use crate::scan::{Entry, ROOT};
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -58,4 +59,59 @@ pub trait Tree: Sync {
     fn paths(&self, n: u64) -> Vec<String> {
         self.entry(n).map(|e| self.paths_of(&e)).unwrap_or_default()
     }
+}
+
+/// Renders one task of [`render_in_order`]: `(task, scratch buffer, output buffer)`.
+pub(crate) type RenderTask<'r, T> =
+    dyn Fn(&T, &mut Vec<u8>, &mut Vec<u8>) -> io::Result<()> + Sync + 'r;
+
+/// Renders `tasks` on all cores, `batch` tasks at a time, and writes their output to `w` in task
+/// order. `render(task, scratch, out)` gets a scratch buffer and an emptied output buffer, both
+/// reused batch after batch (fresh buffers made the kernel zero new pages every time).
+///
+/// Batches render on the rayon pool from a thread of their own while this thread writes the
+/// previous batch: writing a GB of output is not free, and the cores should not wait for it.
+/// The channel is a rendezvous, so at most two batches are held. A write error stops the
+/// renderer and is returned.
+pub(crate) fn render_in_order<T: Sync>(
+    tasks: &[T],
+    batch: usize,
+    w: &mut dyn Write,
+    render: &RenderTask<'_, T>,
+) -> io::Result<()> {
+    type Batch = Vec<(Vec<u8>, Vec<u8>)>;
+    let batch = batch.max(1);
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<Batch>>(0);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for tasks in tasks.chunks(batch) {
+                let mut bufs = empty_rx.try_recv().unwrap_or_default();
+                bufs.resize(batch, (Vec::new(), Vec::new()));
+                let done: io::Result<()> = tasks
+                    .par_iter()
+                    .zip(bufs.par_iter_mut())
+                    .map(|(task, (scratch, out))| {
+                        out.clear();
+                        render(task, scratch, out)
+                    })
+                    .collect();
+                let sent = match done {
+                    Ok(()) => full_tx.send(Ok(bufs.into_iter().take(tasks.len()).collect())),
+                    Err(e) => full_tx.send(Err(e)),
+                };
+                if sent.is_err() {
+                    return; // the writer stopped (write error)
+                }
+            }
+        });
+        for rendered in full_rx {
+            let rendered = rendered?;
+            for (_, out) in &rendered {
+                w.write_all(out)?;
+            }
+            let _ = empty_tx.send(rendered);
+        }
+        Ok(())
+    })
 }
