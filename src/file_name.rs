@@ -154,56 +154,79 @@ impl FileTimeIso {
         }
         let secs = ft / 10_000_000;
         let frac = (ft % 10_000_000) as u32;
-        let days = (secs / 86_400) as i64;
-        let rem = (secs % 86_400) as u32;
-        let two = |b: &mut [u8; 32], at: usize, v: u32| {
-            b[at] = b'0' + (v / 10 % 10) as u8;
-            b[at + 1] = b'0' + (v % 10) as u8;
-        };
-        // The date part of the last day formatted on this thread: the times of one file are
-        // mostly on the same day, and the calendar arithmetic is the costly part.
+        // The text up to the seconds' fraction of the last second formatted on this thread: a
+        // file's eight timestamps are mostly the same second (often the same value), and the
+        // calendar arithmetic is the costly part.
         thread_local! {
-            static LAST_DAY: std::cell::Cell<(i64, [u8; 11], u8)> =
-                const { std::cell::Cell::new((-1, [0; 11], 0)) };
+            static LAST_SECOND: std::cell::Cell<(u64, [u8; 21], u8)> =
+                const { std::cell::Cell::new((u64::MAX, [0; 21], 0)) };
         }
-        let (day, text, len) = LAST_DAY.with(std::cell::Cell::get);
-        let n = if day == days {
-            b[..11].copy_from_slice(&text);
+        let (second, text, len) = LAST_SECOND.with(std::cell::Cell::get);
+        let n = if second == secs {
+            b[..21].copy_from_slice(&text);
             usize::from(len)
         } else {
-            let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
-            let y = y.max(0) as u32; // at most 60056 (u64::MAX ticks)
-            let mut n = 0;
-            if y > 9999 {
-                b[0] = b'0' + (y / 10_000 % 10) as u8;
-                n = 1;
-            }
-            two(b, n, y / 100 % 100);
-            two(b, n + 2, y % 100);
-            b[n + 4] = b'-';
-            two(b, n + 5, m);
-            b[n + 7] = b'-';
-            two(b, n + 8, d);
-            let mut text = [0u8; 11];
-            text.copy_from_slice(&b[..11]);
-            LAST_DAY.with(|c| c.set((days, text, n as u8)));
+            let n = format_second(b, secs);
+            let mut text = [0u8; 21];
+            text.copy_from_slice(&b[..21]);
+            LAST_SECOND.with(|c| c.set((secs, text, n as u8)));
             n
         };
-        b[n + 10] = b'T';
-        two(b, n + 11, rem / 3600);
-        b[n + 13] = b':';
-        two(b, n + 14, rem / 60 % 60);
-        b[n + 16] = b':';
-        two(b, n + 17, rem % 60);
-        b[n + 19] = b'.';
+        // Seven fractional digits, two at a time.
         let mut f = frac;
-        for i in (0..7).rev() {
-            b[n + 20 + i] = b'0' + (f % 10) as u8;
-            f /= 10;
+        for i in [5, 3, 1] {
+            let d = (f % 100) as usize * 2;
+            b[n + i..n + i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+            f /= 100;
         }
-        b[n + 27] = b'Z';
-        &b[..n + 28]
+        b[n] = b'0' + f as u8;
+        b[n + 7] = b'Z';
+        &b[..n + 8]
     }
+}
+
+/// "00" to "99", for formatting two digits at a time.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Writes `YYYY-MM-DDTHH:MM:SS.` (a fifth year digit after year 9999) for `secs` seconds since
+/// 1601-01-01 into `b`; returns where the fraction goes (20, or 21 with five year digits).
+fn format_second(b: &mut [u8; 32], secs: u64) -> usize {
+    let days = (secs / 86_400) as i64;
+    let rem = (secs % 86_400) as u32;
+    let two = |b: &mut [u8; 32], at: usize, v: u32| {
+        let d = (v % 100) as usize * 2;
+        b[at..at + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    };
+    let (y, m, d) = civil_from_days(days - 134_774); // days from 1601-01-01 to 1970-01-01
+    let y = y.max(0) as u32; // at most 60056 (u64::MAX ticks)
+    let mut n = 0;
+    if y > 9999 {
+        b[0] = b'0' + (y / 10_000 % 10) as u8;
+        n = 1;
+    }
+    two(b, n, y / 100);
+    two(b, n + 2, y);
+    b[n + 4] = b'-';
+    two(b, n + 5, m);
+    b[n + 7] = b'-';
+    two(b, n + 8, d);
+    b[n + 10] = b'T';
+    two(b, n + 11, rem / 3600);
+    b[n + 13] = b':';
+    two(b, n + 14, rem / 60 % 60);
+    b[n + 16] = b':';
+    two(b, n + 17, rem % 60);
+    b[n + 19] = b'.';
+    n + 20
 }
 
 impl std::fmt::Display for FileTimeIso {
@@ -258,5 +281,19 @@ mod tests {
         assert_eq!(filetime_iso(0), "");
         // The largest FILETIME is in year 60056: five digits.
         assert_eq!(filetime_iso(u64::MAX), "60056-05-28T05:36:10.9551615Z");
+    }
+
+    #[test]
+    fn filetime_cache_keeps_each_second_apart() {
+        // The per-thread cache of the last second: the same second with another fraction, a
+        // five-digit year after a four-digit one, and back.
+        let t = 134_407_780_798_541_889;
+        assert_eq!(filetime_iso(t), "2026-12-03T13:27:59.8541889Z");
+        assert_eq!(filetime_iso(t - 541_889), "2026-12-03T13:27:59.8000000Z");
+        assert_eq!(filetime_iso(t + 1_458_111), "2026-12-03T13:28:00.0000000Z");
+        assert_eq!(filetime_iso(u64::MAX - 9), "60056-05-28T05:36:10.9551606Z");
+        assert_eq!(filetime_iso(u64::MAX), "60056-05-28T05:36:10.9551615Z");
+        assert_eq!(filetime_iso(t), "2026-12-03T13:27:59.8541889Z");
+        assert_eq!(filetime_iso(1), "1601-01-01T00:00:00.0000001Z");
     }
 }
