@@ -435,6 +435,25 @@ impl<'v> PathTable<'v> {
         })
     }
 
+    /// The full path of `name` in the directory `parent` names (under `\\$OrphanFiles` when
+    /// that is not a valid directory), as [`Scan`](crate::scan::Scan) builds it.
+    fn join_path(&self, parent: FileReference, name: &str) -> String {
+        let orphans;
+        let dir = match self.parent_of(parent) {
+            Some(d) => self.dir_paths.get(&d).map_or("", |s| s),
+            None => {
+                orphans = format!("\\{ORPHAN_DIR}");
+                &orphans
+            }
+        };
+        // One allocation of the exact size: this runs once per hard link.
+        let mut p = String::with_capacity(dir.len() + 1 + name.len());
+        p.push_str(dir);
+        p.push('\\');
+        p.push_str(name);
+        p
+    }
+
     /// Decodes record `n` again from the volume (no merge).
     fn decode(&self, n: u64) -> Option<Entry> {
         let rs = self.vol.boot.file_record_size as usize;
@@ -638,20 +657,38 @@ impl Tree for PathTable<'_> {
     }
 
     fn path_of(&self, name: &FileName) -> String {
-        let orphans;
-        let parent = match self.parent_of(name.parent) {
-            Some(d) => self.dir_paths.get(&d).map_or("", |s| s),
-            None => {
-                orphans = format!("\\{ORPHAN_DIR}");
-                &orphans
-            }
-        };
-        // One allocation of the exact size: this runs once per hard link.
-        let mut p = String::with_capacity(parent.len() + 1 + name.name.len());
-        p.push_str(parent);
-        p.push('\\');
-        p.push_str(&name.name);
-        p
+        self.join_path(name.parent, &name.name)
+    }
+
+    fn is_directory(&self, n: u64) -> Option<bool> {
+        let f = self.flags(n);
+        (f & VALID != 0).then_some(f & DIRECTORY != 0)
+    }
+
+    fn primary_parent(&self, n: u64) -> Option<u64> {
+        if self.flags(n) & VALID == 0 {
+            return None;
+        }
+        Some(self.primary_row(n)?.1.parent().record)
+    }
+
+    fn primary_path(&self, n: u64) -> Option<String> {
+        if self.flags(n) & VALID == 0 {
+            return None;
+        }
+        let (id, row) = self.primary_row(n)?;
+        Some(self.join_path(row.parent(), self.text_of(id)))
+    }
+
+    fn first_path(&self, n: u64) -> Option<String> {
+        if self.flags(n) & VALID == 0 {
+            return None;
+        }
+        if n == ROOT {
+            return Some("\\".to_string());
+        }
+        let (id, row) = self.rows(n).find(|(_, r)| r.namespace().is_link())?;
+        Some(self.join_path(row.parent(), self.text_of(id)))
     }
 
     fn child(&self, dir: u64, name: &str) -> Option<u64> {

@@ -18,7 +18,7 @@
 //!   name.
 
 use crate::reparse::{self, ReparseContent};
-use crate::scan::{Scan, ROOT};
+use crate::scan::{Entry, Scan, ROOT};
 use crate::tree::Tree;
 use serde::Serialize;
 
@@ -212,7 +212,11 @@ impl<'a> Resolver<'a> {
         if !self.scan.may_be_reparse_point(n) {
             return None;
         }
-        let e = self.scan.entry(n)?;
+        self.target_in(&*self.scan.entry(n)?)
+    }
+
+    /// The decoded link target `e` holds, if it is a link we resolve.
+    fn target_in(&self, e: &Entry) -> Option<LinkTarget> {
         let rp = reparse::decode(e.reparse.as_ref()?);
         let content = rp.content.as_ref().ok()?;
         link_target(content, self.drive)
@@ -220,13 +224,9 @@ impl<'a> Resolver<'a> {
 
     /// Components of the directory holding record `n` (its primary name's parent).
     fn dir_components(&self, n: u64) -> Vec<String> {
-        let Some(e) = self.scan.entry(n) else {
+        let Some(p) = self.scan.primary_path(n) else {
             return Vec::new();
         };
-        let Some(name) = e.primary_name() else {
-            return Vec::new();
-        };
-        let p = self.scan.path_of(name);
         let mut parts: Vec<String> = p
             .split('\\')
             .filter(|c| !c.is_empty())
@@ -283,7 +283,17 @@ impl<'a> Resolver<'a> {
 
     /// Resolves the link in record `n`; `None` when it is not a link we resolve.
     pub fn resolve(&self, n: u64) -> Option<Resolution> {
-        let t = self.target_of(n)?;
+        if !self.scan.may_be_reparse_point(n) {
+            return None;
+        }
+        self.resolve_entry(&*self.scan.entry(n)?)
+    }
+
+    /// Resolves the link `e` holds (the entry of its record, as the tree gives it), without
+    /// looking the record up again; `None` when it is not a link we resolve.
+    pub fn resolve_entry(&self, e: &Entry) -> Option<Resolution> {
+        let n = e.record;
+        let t = self.target_in(e)?;
         let mk = |status, path: Option<String>, record, reason: String| Resolution {
             status,
             path,
@@ -301,7 +311,7 @@ impl<'a> Resolver<'a> {
         let mut followed = vec![n];
         let mut r = match self.walk(parts, true, &mut followed) {
             Walk::Found(rec) => {
-                let path = self.scan.paths(rec).into_iter().next().unwrap_or(display);
+                let path = self.scan.first_path(rec).unwrap_or(display);
                 mk(
                     Status::Resolves,
                     Some(path),
@@ -334,9 +344,7 @@ impl<'a> Resolver<'a> {
         };
         r.chain = followed.into_iter().skip(1).collect();
         if let (Status::Resolves, Some(target)) = (r.status, r.record) {
-            if self.scan.entry(target).is_some_and(|e| e.directory)
-                && self.is_ancestor_or_self(target, n)
-            {
+            if self.scan.is_directory(target) == Some(true) && self.is_ancestor_or_self(target, n) {
                 r.ancestor = true;
                 r.reason = "target is an ancestor of the link: it resolves, but a recursive walk that follows links loops".into();
             }
@@ -348,13 +356,9 @@ impl<'a> Resolver<'a> {
     fn is_ancestor_or_self(&self, dir: u64, link: u64) -> bool {
         let mut cur = link;
         for _ in 0..4096 {
-            let Some(e) = self.scan.entry(cur) else {
+            let Some(parent) = self.scan.primary_parent(cur) else {
                 return false;
             };
-            let Some(name) = e.primary_name() else {
-                return false;
-            };
-            let parent = name.parent.record;
             if parent == dir {
                 return true;
             }

@@ -55,6 +55,31 @@ pub trait Tree: Sync {
         out
     }
 
+    /// True when record `n` holds a directory; `None` when the slot holds no record. A
+    /// `PathTable` answers from its slot, without decoding the record again.
+    fn is_directory(&self, n: u64) -> Option<bool> {
+        self.entry(n).map(|e| e.directory)
+    }
+
+    /// The parent directory record that record `n`'s primary name (see
+    /// [`Entry::primary_name`]) names.
+    fn primary_parent(&self, n: u64) -> Option<u64> {
+        Some(self.entry(n)?.primary_name()?.parent.record)
+    }
+
+    /// The full path of record `n`'s primary name.
+    fn primary_path(&self, n: u64) -> Option<String> {
+        Some(self.path_of(self.entry(n)?.primary_name()?))
+    }
+
+    /// The first of [`Tree::paths`]: the path of record `n`'s first hard link.
+    fn first_path(&self, n: u64) -> Option<String> {
+        if n == ROOT {
+            return self.entry(n).map(|_| "\\".to_string());
+        }
+        Some(self.path_of(self.entry(n)?.link_names().next()?))
+    }
+
     /// Every full path of record `n` (see [`Tree::paths_of`]).
     fn paths(&self, n: u64) -> Vec<String> {
         self.entry(n).map(|e| self.paths_of(&e)).unwrap_or_default()

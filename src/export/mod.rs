@@ -26,7 +26,7 @@ impl<'a> Record<'a> {
     pub fn new(tree: &dyn Tree, resolver: &Resolver<'_>, entry: &'a Entry) -> Self {
         let reparse = entry.reparse.as_deref().map(reparse::decode);
         let target = if reparse.is_some() {
-            resolver.resolve(entry.record)
+            resolver.resolve_entry(entry)
         } else {
             None
         };
