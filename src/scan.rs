@@ -771,21 +771,47 @@ struct Kid {
     name: u16,
 }
 
-/// FNV-1a over the Unicode upper case of `name`: equal for names that differ only in case.
+/// A hash of the Unicode upper case of `name`: equal for names that differ only in case. It
+/// hashes the UTF-8 bytes of the upper-cased characters eight at a time (ASCII names, nearly all
+/// of them, are upper-cased in place eight bytes at a time too): the name index of a
+/// million-record volume hashes every name once.
 pub(crate) fn folded_hash(name: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut add = |c: char| {
-        for b in (c as u32).to_le_bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
     if name.is_ascii() {
-        name.bytes()
-            .for_each(|b| add(b.to_ascii_uppercase() as char));
-    } else {
-        name.chars().flat_map(char::to_uppercase).for_each(add);
+        return hash_words(name.as_bytes(), upper_ascii8);
     }
-    h
+    let upper: String = name.chars().flat_map(char::to_uppercase).collect();
+    hash_words(upper.as_bytes(), |w| w)
+}
+
+/// Upper-cases the ASCII letters among eight ASCII bytes.
+fn upper_ascii8(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Every byte is below 0x80, so these sums never carry into the next byte.
+    let at_least_a = (x + (0x80 - u64::from(b'a')) * ONES) & HIGH;
+    let above_z = (x + (0x80 - u64::from(b'z') - 1) * ONES) & HIGH;
+    x - ((at_least_a & !above_z) >> 2)
+}
+
+/// Mixes `bytes` eight at a time (the last word zero-padded, the length mixed in), each word
+/// passed through `word` first.
+fn hash_words(bytes: &[u8], word: impl Fn(u64) -> u64) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    let mix = |h: u64, w: u64| (h ^ word(w)).wrapping_mul(K).rotate_left(29);
+    for c in &mut chunks {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        h = mix(h, u64::from_le_bytes(a));
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let mut a = [0u8; 8];
+        a[..tail.len()].copy_from_slice(tail);
+        h = mix(h, u64::from_le_bytes(a));
+    }
+    h ^ (h >> 32)
 }
 
 /// Case-insensitive comparison by Unicode upper case, without allocating (the volume's own
@@ -811,6 +837,29 @@ mod tests {
         );
         assert_eq!(folded_hash("café"), folded_hash("CAFÉ"));
         assert_ne!(folded_hash("a"), folded_hash("b"));
+        // Every ASCII byte: only the 26 letters change (the SWAR upper-casing against the
+        // table), at every position of a word and in the tail.
+        let all: String = (0u8..0x80).map(char::from).collect();
+        assert_eq!(folded_hash(&all), folded_hash(&all.to_ascii_uppercase()));
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            let up = c.to_ascii_uppercase();
+            for pad in 0..9 {
+                let lower = format!("{}{c}", "x".repeat(pad));
+                let upper = format!("{}{up}", "X".repeat(pad));
+                assert_eq!(folded_hash(&lower), folded_hash(&upper), "{b:#x} at {pad}");
+                if c != up {
+                    continue;
+                }
+                // Not a letter: differs from every other byte there.
+                let other = format!("{}{}", "x".repeat(pad), char::from(b ^ 1));
+                assert_ne!(folded_hash(&lower), folded_hash(&other), "{b:#x} at {pad}");
+            }
+        }
+        // A non-ASCII name can fold to an ASCII one (the long s upper-cases to S).
+        assert_eq!(folded_hash("\u{17f}ub"), folded_hash("SUB"));
+        // Zero padding does not make a name equal to itself with a NUL appended.
+        assert_ne!(folded_hash("ab"), folded_hash("ab\0"));
         assert!(eq_ignore_case("Über", "über"));
         assert!(!eq_ignore_case("abc", "abd"));
     }
