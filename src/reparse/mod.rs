@@ -552,9 +552,13 @@ pub(crate) fn utf16le_lossy(bytes: &[u8]) -> String {
 
 /// Lowercase hex, no separators.
 pub fn hex(bytes: &[u8]) -> String {
+    // By table, not `write!`: every reparse point's raw bytes are exported this way, and the
+    // formatting machinery cost as much as the rest of the record's JSON.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
     out
 }

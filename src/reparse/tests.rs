@@ -772,3 +772,9 @@ fn nfs_special_files() {
     let e = err(&v);
     assert_eq!((e.field, e.offset), ("DataBuffer", 16));
 }
+
+#[test]
+fn hex_is_lowercase_two_digits_a_byte() {
+    assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff, 0x5c]), "000fa0ff5c");
+    assert_eq!(super::hex(&[]), "");
+}
