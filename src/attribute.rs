@@ -153,14 +153,27 @@ pub fn utf16_name(bytes: &[u8]) -> String {
 
 /// Appends UTF-16LE `bytes` to `s` as [`utf16_name`] decodes them.
 pub(crate) fn push_utf16(s: &mut String, bytes: &[u8]) {
-    // ASCII names (most of them) copy byte by byte: decoding char by char was a tenth of a
-    // whole-volume export.
-    let units = bytes.chunks_exact(2);
-    if units.clone().all(|c| c[1] == 0 && c[0] < 0x80) {
-        units.for_each(|c| s.push(char::from(c[0])));
-        return;
+    // ASCII names (most of them) are narrowed into a stack buffer and appended at once:
+    // decoding char by char, or pushing byte by byte, was a tenth of a whole-volume export.
+    // A `$FILE_NAME` holds at most 255 units; longer values take the general path.
+    let mut narrow = [0u8; 256];
+    let units = bytes.len() / 2;
+    if let Some(dst) = narrow.get_mut(..units) {
+        let mut wide = 0u8;
+        for (d, c) in dst.iter_mut().zip(bytes.chunks_exact(2)) {
+            *d = c[0];
+            wide |= c[1] | (c[0] & 0x80);
+        }
+        if wide == 0 {
+            if let Ok(t) = std::str::from_utf8(dst) {
+                s.push_str(t);
+                return;
+            }
+        }
     }
-    let units = units.map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
     s.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
 }
 
@@ -283,5 +296,44 @@ impl<'a> Attributes<'a> {
             instance,
             form,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `push_utf16` must equal: UTF-16LE decoded, unpaired surrogates replaced.
+    fn reference(bytes: &[u8]) -> String {
+        let units = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        char::decode_utf16(units)
+            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    }
+
+    #[test]
+    fn utf16_names_decode_as_the_reference_does() {
+        let enc = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let long_ascii = "a".repeat(255);
+        let longer = "b".repeat(300); // past the stack buffer: the general path
+        let mut cases: Vec<Vec<u8>> =
+            ["", "x", "LongFileName.txt", "café", "日本語.txt", "a\u{7f}"]
+                .iter()
+                .map(|s| enc(s))
+                .collect();
+        cases.push(enc(&long_ascii));
+        cases.push(enc(&longer));
+        cases.push(vec![0x41, 0x00, 0x00, 0xD8, 0x42, 0x00]); // unpaired high surrogate
+        cases.push(vec![0x41, 0x00, 0x42]); // odd length: the last byte is no unit
+        cases.push(vec![0x80, 0x00]); // U+0080: one unit, not ASCII
+        cases.push(vec![0x41, 0x01]); // U+0141: high byte set
+        for c in cases {
+            let mut s = String::from("pre:");
+            push_utf16(&mut s, &c);
+            assert_eq!(s, format!("pre:{}", reference(&c)), "{c:02x?}");
+            assert_eq!(utf16_name(&c), reference(&c));
+        }
     }
 }
