@@ -7,7 +7,7 @@
 //! 0x40 name length (UTF-16 units)  0x41 namespace  0x42 name
 //! ```
 
-use crate::attribute::utf16_name;
+use crate::attribute::push_utf16;
 use crate::error::{Error, Result};
 use crate::record::{u32_at, u64_at, FileReference};
 use serde::Serialize;
@@ -91,6 +91,12 @@ pub const FILE_ATTRIBUTE_REPARSE_POINT: u32 = 0x400;
 impl FileName {
     /// Parses the value of a `$FILE_NAME` attribute. `offset` locates it for errors.
     pub fn parse(v: &[u8], offset: u64) -> Result<FileName> {
+        FileName::parse_into(v, offset, String::new())
+    }
+
+    /// Like [`FileName::parse`], decoding the name into `name` (cleared first), whose room a
+    /// whole-volume export reuses record after record.
+    pub fn parse_into(v: &[u8], offset: u64, mut name: String) -> Result<FileName> {
         let err = |at: usize, m: String| Error::format("$FILE_NAME", offset + at as u64, m);
         if v.len() < 0x42 {
             return Err(err(
@@ -114,8 +120,10 @@ impl FileName {
         };
         let namespace = Namespace::from_u8(v[0x41])
             .ok_or_else(|| err(0x41, format!("namespace {} is not 0 to 3", v[0x41])))?;
+        name.clear();
+        push_utf16(&mut name, raw);
         Ok(FileName {
-            name: utf16_name(raw),
+            name,
             namespace,
             parent: FileReference::from_u64(u64_at(v, 0).unwrap_or(0)),
             times: Times::parse(&v[8..0x28]),

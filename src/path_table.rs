@@ -15,7 +15,7 @@ use crate::export::Selection;
 use crate::file_name::{FileName, Namespace};
 use crate::record::{self, u64_at, FileReference, RecordHeader};
 use crate::scan::{
-    build_dir_paths, decode_record, entry_from, eq_ignore_case, extension_records,
+    build_dir_paths, decode_record, entry_from, entry_into, eq_ignore_case, extension_records,
     extension_refused, folded_hash, merge_extension, read_chunk, DirNode, Entry, Summary,
     CHUNK_RECORDS, ORPHAN_DIR, ROOT,
 };
@@ -463,20 +463,22 @@ impl<'v> PathTable<'v> {
     /// The full path of `name` in the directory `parent` names (under `\\$OrphanFiles` when
     /// that is not a valid directory), as [`Scan`](crate::scan::Scan) builds it.
     fn join_path(&self, parent: FileReference, name: &str) -> String {
-        let orphans;
-        let dir = match self.parent_of(parent) {
-            Some(d) => self.dir_paths.get(&d).map_or("", |s| s),
-            None => {
-                orphans = format!("\\{ORPHAN_DIR}");
-                &orphans
-            }
-        };
-        // One allocation of the exact size: this runs once per hard link.
-        let mut p = String::with_capacity(dir.len() + 1 + name.len());
-        p.push_str(dir);
-        p.push('\\');
-        p.push_str(name);
+        let mut p = String::new();
+        self.push_joined(parent, name, &mut p);
         p
+    }
+
+    /// Appends [`PathTable::join_path`]'s path to `out`.
+    fn push_joined(&self, parent: FileReference, name: &str, out: &mut String) {
+        match self.parent_of(parent) {
+            Some(d) => out.push_str(self.dir_paths.get(&d).map_or("", |s| s)),
+            None => {
+                out.push('\\');
+                out.push_str(ORPHAN_DIR);
+            }
+        }
+        out.push('\\');
+        out.push_str(name);
     }
 
     /// Decodes record `n` again from the volume (no merge).
@@ -685,6 +687,10 @@ impl Tree for PathTable<'_> {
         self.join_path(name.parent, &name.name)
     }
 
+    fn push_path(&self, name: &FileName, out: &mut String) {
+        self.push_joined(name.parent, &name.name, out);
+    }
+
     fn is_directory(&self, n: u64) -> Option<bool> {
         let f = self.flags(n);
         (f & VALID != 0).then_some(f & DIRECTORY != 0)
@@ -754,15 +760,18 @@ impl Tree for PathTable<'_> {
             let first = c * CHUNK_RECORDS;
             let count = CHUNK_RECORDS.min(slots - first);
             let mut result = Ok(());
+            // One entry for the whole chunk, its names' room reused record after record.
+            let (mut e, mut spare) = (Entry::empty(first), Vec::new());
             read_chunk(vol, buf, first, count, rs, |n, offset, rec| {
                 // Damaged records were reported by the first pass.
                 let Ok(rec) = rec else { return };
                 if result.is_err() || self.flags(n) & (VALID | BASE) != VALID | BASE {
                     return;
                 }
-                let Ok(Some(mut e)) = decode_record(vol, rec, n, offset) else {
+                let Ok(Some(h)) = record::parse_header(rec, n, offset) else {
                     return;
                 };
+                entry_into(vol, rec, &h, n, offset, &mut e, &mut spare);
                 self.merge(&mut e);
                 if sel.wants(&e) {
                     result = render(&e, out);

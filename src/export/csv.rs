@@ -3,7 +3,7 @@
 //! without any link name (an in-use record whose names are gone) gets one row with an empty name.
 //! The columns are documented in `docs/export.md`.
 
-use super::{Record, Selection};
+use super::{with_record, Record, Selection};
 use crate::file_name::{filetime_iso, FileName, Namespace, Times};
 use crate::reparse::ReparseContent;
 use crate::resolve::Resolver;
@@ -264,18 +264,19 @@ pub fn write(
         let mut out = ::csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(&mut *buf);
-        let rec = Record::new(scan, resolver, e);
-        let mut any = false;
-        for name in e.link_names() {
-            any = true;
-            out.write_record(row(scan, &rec, Some(name)))
-                .map_err(io::Error::other)?;
-        }
-        if !any {
-            out.write_record(row(scan, &rec, None))
-                .map_err(io::Error::other)?;
-        }
-        out.flush()
+        with_record(scan, resolver, e, |rec| {
+            let mut any = false;
+            for name in e.link_names() {
+                any = true;
+                out.write_record(row(scan, rec, Some(name)))
+                    .map_err(io::Error::other)?;
+            }
+            if !any {
+                out.write_record(row(scan, rec, None))
+                    .map_err(io::Error::other)?;
+            }
+            out.flush()
+        })
     })
 }
 

@@ -254,7 +254,7 @@ impl Serialize for Record<'_> {
     }
 }
 
-use super::{Selection, SkipFirst};
+use super::{with_record, Selection, SkipFirst};
 use crate::resolve::Resolver;
 use crate::tree::Tree;
 use std::io::{self, Write};
@@ -267,9 +267,7 @@ pub fn write_jsonl(
     sel: Selection,
 ) -> io::Result<()> {
     tree.render_entries(sel, w, &|e, buf| {
-        Record::new(tree, resolver, e)
-            .write_json(buf)
-            .map_err(io::Error::other)?;
+        with_record(tree, resolver, e, |r| r.write_json(buf)).map_err(io::Error::other)?;
         buf.push(b'\n');
         Ok(())
     })
@@ -287,9 +285,7 @@ pub fn write_json(
     let mut sep = SkipFirst { inner: w, skip: 2 };
     tree.render_entries(sel, &mut sep, &|e, buf| {
         buf.extend_from_slice(b",\n");
-        Record::new(tree, resolver, e)
-            .write_json(buf)
-            .map_err(io::Error::other)
+        with_record(tree, resolver, e, |r| r.write_json(buf)).map_err(io::Error::other)
     })?;
     w.write_all(b"\n]\n")
 }
