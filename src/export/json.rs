@@ -97,22 +97,35 @@ fn push_bool(out: &mut Vec<u8>, v: bool) {
     out.extend_from_slice(if v { b"true" } else { b"false" });
 }
 
-fn push_time(out: &mut Vec<u8>, ft: u64) {
+/// Appends a formatted time as a JSON string. The common length (a four-digit year) is copied
+/// as a fixed-size array, which compiles to a few moves instead of a call to `memcpy`.
+fn push_time_text(out: &mut Vec<u8>, text: &[u8]) {
     out.push(b'"');
-    let mut b = [0u8; 32];
-    out.extend_from_slice(FileTimeIso(ft).write_to(&mut b));
+    match <&[u8; 28]>::try_from(text) {
+        Ok(fixed) => out.extend_from_slice(fixed),
+        Err(_) => out.extend_from_slice(text),
+    }
     out.push(b'"');
 }
 
 fn push_times(out: &mut Vec<u8>, t: &Times) {
-    out.extend_from_slice(b"{\"created\":");
-    push_time(out, t.created);
-    out.extend_from_slice(b",\"modified\":");
-    push_time(out, t.modified);
-    out.extend_from_slice(b",\"mft_modified\":");
-    push_time(out, t.mft_modified);
-    out.extend_from_slice(b",\"accessed\":");
-    push_time(out, t.accessed);
+    // A file's four times are often the same value: format each distinct one once.
+    let mut b = [0u8; 32];
+    let mut last: Option<(u64, usize)> = None;
+    for (key, ft) in [
+        (&b"{\"created\":"[..], t.created),
+        (b",\"modified\":", t.modified),
+        (b",\"mft_modified\":", t.mft_modified),
+        (b",\"accessed\":", t.accessed),
+    ] {
+        out.extend_from_slice(key);
+        let len = match last {
+            Some((v, len)) if v == ft => len,
+            _ => FileTimeIso(ft).write_to(&mut b).len(),
+        };
+        last = Some((ft, len));
+        push_time_text(out, &b[..len]);
+    }
     out.push(b'}');
 }
 
