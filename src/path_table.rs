@@ -361,7 +361,11 @@ impl<'v> PathTable<'v> {
 
     /// Every name of record `n`: its own, then those merged from extension records.
     fn rows(&self, n: u64) -> impl Iterator<Item = (RowId, &NameRow)> + '_ {
-        let merged = self.merged.get(&n).map(Vec::as_slice).unwrap_or(&[]);
+        // Most volumes merge no names at all: skip the lookup then.
+        let merged = match self.merged.is_empty() {
+            true => &[],
+            false => self.merged.get(&n).map(Vec::as_slice).unwrap_or(&[]),
+        };
         self.own_rows(n)
             .chain(merged.iter().copied())
             .filter_map(|id| Some((id, self.row(id)?)))
@@ -425,39 +429,77 @@ impl<'v> PathTable<'v> {
     /// directory and folded name; built on the first lookup, on all cores.
     fn kids(&self) -> &[Kid] {
         self.kids.get_or_init(|| {
-            let chunks = self.record_slots.div_ceil(CHUNK_RECORDS);
-            let mut kids: Vec<Kid> = (0..chunks)
-                .into_par_iter()
-                .flat_map_iter(|c| {
-                    let first = c * CHUNK_RECORDS;
-                    let last = (first + CHUNK_RECORDS).min(self.record_slots);
-                    let mut v = Vec::new();
-                    for n in first..last {
-                        let wanted = VALID | IN_USE | BASE;
-                        if self.flags(n) & wanted != wanted || n == ROOT {
-                            continue;
-                        }
-                        let Ok(record) = u32::try_from(n) else {
-                            continue;
-                        };
-                        for (row, r) in self.rows(n) {
-                            let dir = self.parent_of(r.parent()).map(u32::try_from);
-                            if let Some(Ok(dir)) = dir {
-                                v.push(Kid {
-                                    folded: folded_hash(self.text_of(row)),
-                                    row,
-                                    dir,
-                                    record,
-                                });
-                            }
-                        }
-                    }
-                    v
-                })
+            let per_chunk: Vec<Vec<Kid>> = self
+                .parts
+                .par_iter()
+                .enumerate()
+                .map(|(c, part)| self.chunk_kids(c as u64 * CHUNK_RECORDS, part))
                 .collect();
-            kids.par_sort_unstable_by_key(|k| (k.dir, k.folded, k.record));
+            // Bucket by directory first (a counting sort: linear, and a volume has few
+            // directories), then sort each directory's names on all cores: many small sorts
+            // that stay in cache instead of one over every name. The order is the same.
+            let Some(max_dir) = per_chunk.iter().flatten().map(|k| k.dir).max() else {
+                return Vec::new();
+            };
+            let mut next = vec![0usize; max_dir as usize + 2];
+            for k in per_chunk.iter().flatten() {
+                next[k.dir as usize + 1] += 1;
+            }
+            for d in 1..next.len() {
+                next[d] += next[d - 1];
+            }
+            let empty = Kid {
+                folded: 0,
+                row: 0,
+                dir: 0,
+                record: 0,
+            };
+            let mut kids = vec![empty; next[next.len() - 1]];
+            for k in per_chunk.into_iter().flatten() {
+                let at = &mut next[k.dir as usize];
+                kids[*at] = k;
+                *at += 1;
+            }
+            let mut runs: Vec<&mut [Kid]> = Vec::new();
+            let mut rest = kids.as_mut_slice();
+            while let Some(first) = rest.first() {
+                let dir = first.dir;
+                let len = rest.iter().position(|k| k.dir != dir).unwrap_or(rest.len());
+                let (run, tail) = rest.split_at_mut(len);
+                runs.push(run);
+                rest = tail;
+            }
+            runs.into_par_iter()
+                .for_each(|run| run.sort_unstable_by_key(|k| (k.folded, k.record)));
             kids
         })
+    }
+
+    /// The names of chunk `part` (whose first record is `first`) for the lookup index: every
+    /// name of a base record in use under a valid directory.
+    fn chunk_kids(&self, first: u64, part: &Part) -> Vec<Kid> {
+        let mut v = Vec::with_capacity(part.names.len());
+        let wanted = VALID | IN_USE | BASE;
+        for (i, slot) in part.slots.iter().enumerate() {
+            let n = first + i as u64;
+            if slot.flags & wanted != wanted || n == ROOT {
+                continue;
+            }
+            let Ok(record) = u32::try_from(n) else {
+                continue;
+            };
+            for (row, r) in self.rows(n) {
+                if let Some(Ok(dir)) = self.parent_of(r.parent()).map(u32::try_from) {
+                    v.push(Kid {
+                        folded: folded_hash(self.text_of(row)),
+                        row,
+                        dir,
+                        record,
+                    });
+                }
+            }
+        }
+        v
     }
 
     /// The full path of `name` in the directory `parent` names (under `\\$OrphanFiles` when
