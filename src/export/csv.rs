@@ -9,7 +9,9 @@ use crate::reparse::ReparseContent;
 use crate::resolve::Resolver;
 use crate::scan::{Entry, ROOT};
 use crate::tree::Tree;
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::rc::Rc;
 
 /// The header row, in order.
 pub const COLUMNS: [&str; 32] = [
@@ -260,24 +262,52 @@ pub fn write(
     out.write_record(COLUMNS).map_err(io::Error::other)?;
     out.flush()?;
     drop(out);
+    // One CSV writer per thread, writing into a vector it shares with this function: a writer
+    // per record allocated (and zeroed) its 8 KiB buffer a million times.
+    thread_local! {
+        static ROWS: (RefCell<::csv::Writer<Shared>>, Rc<RefCell<Vec<u8>>>) = {
+            let text = Rc::new(RefCell::new(Vec::new()));
+            let w = ::csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Shared(Rc::clone(&text)));
+            (RefCell::new(w), text)
+        };
+    }
     scan.render_entries(sel, w, &|e, buf| {
-        let mut out = ::csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(&mut *buf);
-        with_record(scan, resolver, e, |rec| {
-            let mut any = false;
-            for name in e.link_names() {
-                any = true;
-                out.write_record(row(scan, rec, Some(name)))
-                    .map_err(io::Error::other)?;
-            }
-            if !any {
-                out.write_record(row(scan, rec, None))
-                    .map_err(io::Error::other)?;
-            }
-            out.flush()
+        ROWS.with(|(out, text)| {
+            let mut out = out.borrow_mut();
+            with_record(scan, resolver, e, |rec| {
+                let mut any = false;
+                for name in e.link_names() {
+                    any = true;
+                    out.write_record(row(scan, rec, Some(name)))
+                        .map_err(io::Error::other)?;
+                }
+                if !any {
+                    out.write_record(row(scan, rec, None))
+                        .map_err(io::Error::other)?;
+                }
+                out.flush()
+            })?;
+            let mut text = text.borrow_mut();
+            buf.extend_from_slice(&text);
+            text.clear();
+            Ok(())
         })
     })
+}
+
+/// A writer appending to a vector that its owner reads too.
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
