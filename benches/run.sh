@@ -2,7 +2,7 @@
 # Times ntfs-inspect against its peers on the same volume, warm page cache, medians of RUNS runs,
 # peak RSS from /usr/bin/time, and checks that every tool finds the same number of paths.
 #
-#   benches/run.sh bench-data/vol-1m.raw [RUNS]
+#   [OUT=FILE] benches/run.sh bench-data/vol-1m.raw [RUNS]
 #
 # Peers (built or installed here, outside the project's build, under bench-data/tools):
 #   fls -r -p (The Sleuth Kit), fsntfsinfo -H (libfsntfs), mft_dump -o csv (`cargo install mft`,
@@ -42,6 +42,12 @@ done
 }
 export WINEPREFIX=$PWD/bench-data/wine WINEDEBUG=-all
 mkdir -p "$WINEPREFIX"
+# Every tool writes its output to the same file. On tmpfs by default: the kernel still copies
+# every byte into the page cache (a cost any file output has), but the disk's writeback of
+# the last run's gigabyte does not stall the next one (on this machine's disk, it turned a
+# 2.3 s run into 10 s). OUT=bench-data/out.txt puts it on the disk instead.
+out=${OUT:-/dev/shm/ntfs-inspect-bench.out}
+[ -d "$(dirname "$out")" ] || out=bench-data/out.txt
 mft="bench-data/$(basename "$vol").mft"
 [ -f "$mft" ] || icat "$vol" 0 > "$mft"
 
@@ -49,6 +55,7 @@ mft="bench-data/$(basename "$vol").mft"
 declare -a names cmds
 add() { names+=("$1"); cmds+=("$2"); }
 add "ntfs-inspect mft --format jsonl" "target/release/ntfs-inspect mft $vol --format jsonl"
+add "ntfs-inspect mft --format jsonl -o /dev/null (no output file)" "target/release/ntfs-inspect mft $vol --format jsonl -o /dev/null"
 add "ntfs-inspect mft --format csv" "target/release/ntfs-inspect mft $vol --format csv"
 vhd="${vol%.raw}.vhd"
 [ "$vhd" != "$vol" ] && [ -f "$vhd" ] &&
@@ -79,14 +86,17 @@ first=""
 for i in "${!names[@]}"; do
     times=()
     rss=0
+    # One discarded run first: on this machine the first run of a command that writes a
+    # gigabyte into memory the process has not touched before was 2-5x slower than the next.
+    bash -c "${cmds[$i]} > '$out' 2>/dev/null" || true
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o bench-data/time.txt bash -c "${cmds[$i]} > bench-data/out.txt 2>/dev/null" || true
+        /usr/bin/time -f "%e %M" -o bench-data/time.txt bash -c "${cmds[$i]} > '$out' 2>/dev/null" || true
         read -r t m < bench-data/time.txt
         times+=("$t")
         (( m > rss )) && rss=$m
     done
     median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    lines=$(wc -l < bench-data/out.txt)
+    lines=$(wc -l < "$out")
     anon="–"
     [[ ${names[$i]} == ntfs-inspect* ]] && anon=$(( $(peak_anon "${cmds[$i]}") / 1024 ))
     [ -z "$first" ] && first=$median
@@ -100,18 +110,22 @@ if [ "$(id -u)" = 0 ]; then
     echo
     echo "| what | runs (s) |"
     echo "|---|---|"
-    cold() {
-        local t all=()
-        for _ in $(seq "$runs"); do
-            sync
-            echo 3 > /proc/sys/vm/drop_caches
-            /usr/bin/time -f "%e" -o bench-data/time.txt bash -c "$2 > bench-data/out.txt 2>/dev/null" || true
-            read -r t < bench-data/time.txt
-            all+=("$t")
-        done
-        echo "| $1 | ${all[*]} |"
+    # Interleaved (icat, then ntfs-inspect, each after dropping the caches), so that a slow
+    # minute of the disk hits both alike.
+    drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+    timed() {
+        /usr/bin/time -f "%e" -o bench-data/time.txt bash -c "$1 > '$out' 2>/dev/null" || true
+        cat bench-data/time.txt
     }
-    cold "read the \$MFT bytes (icat VOLUME 0)" "icat $vol 0"
-    cold "ntfs-inspect mft --format jsonl" "target/release/ntfs-inspect mft $vol --format jsonl"
+    icat_runs=() ours=()
+    for _ in $(seq "$runs"); do
+        drop
+        icat_runs+=("$(timed "icat $vol 0")")
+        drop
+        ours+=("$(timed "target/release/ntfs-inspect mft $vol --format jsonl")")
+    done
+    echo "| read the \$MFT bytes (icat VOLUME 0) | ${icat_runs[*]} |"
+    echo "| ntfs-inspect mft --format jsonl | ${ours[*]} |"
     cat "$vol" > /dev/null
 fi
+rm -f "$out"
