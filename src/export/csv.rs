@@ -4,14 +4,13 @@
 //! The columns are documented in `docs/export.md`.
 
 use super::{with_record, Record, Selection};
-use crate::file_name::{filetime_iso, FileName, Namespace, Times};
+use crate::file_name::{FileName, FileTimeIso, Namespace, Times};
 use crate::reparse::ReparseContent;
 use crate::resolve::Resolver;
-use crate::scan::{Entry, ROOT};
+use crate::scan::ROOT;
 use crate::tree::Tree;
 use std::cell::RefCell;
 use std::io::{self, Write};
-use std::rc::Rc;
 
 /// The header row, in order.
 pub const COLUMNS: [&str; 32] = [
@@ -155,100 +154,194 @@ fn bool_str(b: bool) -> &'static str {
     }
 }
 
-/// The full path of one link name (`\` for the root directory).
-fn full_path(scan: &dyn Tree, e: &Entry, name: &FileName) -> String {
-    if e.record == ROOT {
-        "\\".to_string()
-    } else {
-        scan.path_of(name)
+/// Writes one CSV row, quoting a field exactly as the `csv` crate does by default (the
+/// `QuoteStyle::Necessary` rules: a field holding `,`, `"`, `\r` or `\n` is quoted, its quotes
+/// doubled; a test holds the two to each other). By hand: a `csv::Writer` and a `String` per
+/// field made the CSV export three times the JSONL's cost.
+struct RowWriter<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> RowWriter<'o> {
+    fn new(out: &'o mut Vec<u8>) -> Self {
+        RowWriter { out, first: true }
+    }
+
+    fn sep(&mut self) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+    }
+
+    /// A field that may need quoting.
+    fn text(&mut self, s: &str) {
+        self.sep();
+        push_field(self.out, s);
+    }
+
+    /// A field that never needs quoting (numbers, fixed words, timestamps).
+    fn plain(&mut self, s: &str) {
+        self.sep();
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    fn num(&mut self, v: impl itoa::Integer) {
+        self.sep();
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    fn time(&mut self, ft: Option<u64>) {
+        self.sep();
+        if let Some(ft) = ft {
+            let mut b = [0u8; 32];
+            self.out.extend_from_slice(FileTimeIso(ft).write_to(&mut b));
+        }
+    }
+
+    fn end(self) {
+        self.out.push(b'\n');
     }
 }
 
-/// The directory part of a full path: `\` for files in the root, empty for the root itself.
-fn parent_path(full: &str, record: u64) -> String {
-    if record == ROOT {
-        return String::new();
+/// Appends `s` as one CSV field (see [`RowWriter`]).
+fn push_field(out: &mut Vec<u8>, s: &str) {
+    let needs = s.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+    if !needs {
+        out.extend_from_slice(s.as_bytes());
+        return;
     }
-    match full.rfind('\\') {
-        Some(0) => "\\".to_string(),
-        Some(i) => full[..i].to_string(),
-        None => String::new(),
+    out.push(b'"');
+    for b in s.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// Writes the `SiFlags` text ([`si_flags_text`]) without building it.
+fn push_si_flags(out: &mut Vec<u8>, bits: u32) {
+    if bits == 0 {
+        out.extend_from_slice(b"None");
+        return;
+    }
+    let mut first = true;
+    for (b, n) in SI_FLAGS {
+        if bits & b != 0 {
+            if !first {
+                out.push(b'|');
+            }
+            first = false;
+            out.extend_from_slice(n.as_bytes());
+        }
+    }
+    let known = SI_FLAGS.iter().fold(0u32, |acc, (b, _)| acc | b);
+    if bits & !known != 0 {
+        if !first {
+            out.push(b'|');
+        }
+        out.extend_from_slice(format!("{:#x}", bits & !known).as_bytes());
     }
 }
 
-fn times_iso(t: Option<&Times>, f: fn(&Times) -> u64) -> String {
-    t.map(|t| filetime_iso(f(t))).unwrap_or_default()
-}
-
-/// One row's fields for `name` (None: the record has no link name).
-fn row(scan: &dyn Tree, rec: &Record<'_>, name: Option<&FileName>) -> Vec<String> {
+/// Writes one row for `name` (None: the record has no link name); `full` is scratch room for
+/// the full path.
+fn write_row(
+    scan: &dyn Tree,
+    rec: &Record<'_>,
+    name: Option<&FileName>,
+    full: &mut String,
+    out: &mut Vec<u8>,
+) {
     let e = rec.entry;
     let si = e.standard_information.as_ref();
     let si_t = si.map(|s| &s.times);
     let fn_t = name.map(|n| &n.times);
-    let full = name.map(|n| full_path(scan, e, n)).unwrap_or_default();
+    full.clear();
+    if let Some(n) = name {
+        if e.record == ROOT {
+            full.push('\\');
+        } else {
+            scan.push_path(n, full);
+        }
+    }
     let tag = rec
         .reparse
         .as_ref()
         .map(|r| r.tag)
         .or_else(|| e.reparse_tag().map(crate::reparse::ReparseTag));
-    let dos = name
-        .and_then(|n| {
-            e.names
-                .iter()
-                .find(|d| d.namespace == Namespace::Dos && d.parent == n.parent)
-        })
-        .map(|d| d.name.clone())
-        .unwrap_or_default();
-    vec![
-        e.record.to_string(),
-        e.sequence.to_string(),
-        bool_str(e.in_use).to_string(),
-        name.map(|n| n.parent.record.to_string())
-            .unwrap_or_default(),
-        name.map(|n| n.parent.sequence.to_string())
-            .unwrap_or_default(),
-        if name.is_some() {
-            parent_path(&full, e.record)
-        } else {
-            String::new()
-        },
-        name.map(|n| n.name.clone()).unwrap_or_default(),
-        name.map(|n| extension(&n.name).to_string())
-            .unwrap_or_default(),
-        e.data_size.unwrap_or(0).to_string(),
-        e.link_count.to_string(),
-        reparse_target(rec),
-        bool_str(e.directory).to_string(),
-        bool_str(!e.streams.is_empty()).to_string(),
-        bool_str(false).to_string(),
-        si.map(|s| si_flags_text(s.file_attributes))
-            .unwrap_or_default(),
-        name.map(|n| name_type(n.namespace).to_string())
-            .unwrap_or_default(),
-        times_iso(si_t, |t| t.created),
-        times_iso(fn_t, |t| t.created),
-        times_iso(si_t, |t| t.modified),
-        times_iso(fn_t, |t| t.modified),
-        times_iso(si_t, |t| t.mft_modified),
-        times_iso(fn_t, |t| t.mft_modified),
-        times_iso(si_t, |t| t.accessed),
-        times_iso(fn_t, |t| t.accessed),
-        e.hard_links().to_string(),
-        full,
-        tag.and_then(|t| t.name()).unwrap_or("").to_string(),
-        tag.map(|t| format!("{:#010X}", t.0)).unwrap_or_default(),
-        symlink_relative(rec).to_string(),
+    let dos = name.and_then(|n| {
+        e.names
+            .iter()
+            .find(|d| d.namespace == Namespace::Dos && d.parent == n.parent)
+    });
+    let mut w = RowWriter::new(out);
+    w.num(e.record);
+    w.num(e.sequence);
+    w.plain(bool_str(e.in_use));
+    match name {
+        Some(n) => {
+            w.num(n.parent.record);
+            w.num(n.parent.sequence);
+            w.text(parent_path_of(full, e.record));
+            w.text(&n.name);
+            w.text(extension(&n.name));
+        }
+        None => (0..5).for_each(|_| w.plain("")),
+    }
+    w.num(e.data_size.unwrap_or(0));
+    w.num(e.link_count);
+    w.text(&reparse_target(rec));
+    w.plain(bool_str(e.directory));
+    w.plain(bool_str(!e.streams.is_empty()));
+    w.plain(bool_str(false));
+    w.sep();
+    if let Some(s) = si {
+        push_si_flags(w.out, s.file_attributes);
+    }
+    w.plain(name.map_or("", |n| name_type(n.namespace)));
+    let pick = |t: Option<&Times>, f: fn(&Times) -> u64| t.map(f);
+    w.time(pick(si_t, |t| t.created));
+    w.time(pick(fn_t, |t| t.created));
+    w.time(pick(si_t, |t| t.modified));
+    w.time(pick(fn_t, |t| t.modified));
+    w.time(pick(si_t, |t| t.mft_modified));
+    w.time(pick(fn_t, |t| t.mft_modified));
+    w.time(pick(si_t, |t| t.accessed));
+    w.time(pick(fn_t, |t| t.accessed));
+    w.num(e.hard_links());
+    w.text(full);
+    w.plain(tag.and_then(|t| t.name()).unwrap_or(""));
+    match tag {
+        Some(t) => w.plain(&format!("{:#010X}", t.0)),
+        None => w.plain(""),
+    }
+    w.plain(symlink_relative(rec));
+    w.plain(rec.target.as_ref().map_or("", |t| t.status.as_str()));
+    w.text(
         rec.target
             .as_ref()
-            .map(|t| t.status.as_str().to_string())
-            .unwrap_or_default(),
-        rec.target
-            .as_ref()
-            .and_then(|t| t.path.clone())
-            .unwrap_or_default(),
-        dos,
-    ]
+            .and_then(|t| t.path.as_deref())
+            .unwrap_or(""),
+    );
+    w.text(dos.map_or("", |d| d.name.as_str()));
+    w.end();
+}
+
+/// The directory part of a full path: `\` for files in the root, empty for the root itself.
+fn parent_path_of(full: &str, record: u64) -> &str {
+    if record == ROOT {
+        return "";
+    }
+    match full.rfind('\\') {
+        Some(0) => "\\",
+        Some(i) => &full[..i],
+        None => "",
+    }
 }
 
 /// Writes the CSV: the header row, then one row per hard link of every selected record.
@@ -258,59 +351,33 @@ pub fn write(
     resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
-    let mut out = ::csv::Writer::from_writer(&mut *w);
-    out.write_record(COLUMNS).map_err(io::Error::other)?;
-    out.flush()?;
-    drop(out);
-    // One CSV writer per thread, writing into a vector it shares with this function: a writer
-    // per record allocated (and zeroed) its 8 KiB buffer a million times.
+    let mut header = Vec::new();
+    let mut h = RowWriter::new(&mut header);
+    COLUMNS.iter().for_each(|c| h.text(c));
+    h.end();
+    w.write_all(&header)?;
     thread_local! {
-        static ROWS: (RefCell<::csv::Writer<Shared>>, Rc<RefCell<Vec<u8>>>) = {
-            let text = Rc::new(RefCell::new(Vec::new()));
-            let w = ::csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(Shared(Rc::clone(&text)));
-            (RefCell::new(w), text)
-        };
+        static FULL_PATH: RefCell<String> = const { RefCell::new(String::new()) };
     }
     scan.render_entries(sel, w, &|e, buf| {
-        ROWS.with(|(out, text)| {
-            let mut out = out.borrow_mut();
+        FULL_PATH.with_borrow_mut(|full| {
             with_record(scan, resolver, e, |rec| {
                 let mut any = false;
                 for name in e.link_names() {
                     any = true;
-                    out.write_record(row(scan, rec, Some(name)))
-                        .map_err(io::Error::other)?;
+                    write_row(scan, rec, Some(name), full, buf);
                 }
                 if !any {
-                    out.write_record(row(scan, rec, None))
-                        .map_err(io::Error::other)?;
+                    write_row(scan, rec, None, full, buf);
                 }
-                out.flush()
-            })?;
-            let mut text = text.borrow_mut();
-            buf.extend_from_slice(&text);
-            text.clear();
-            Ok(())
-        })
+            })
+        });
+        Ok(())
     })
 }
 
-/// A writer appending to a vector that its owner reads too.
-struct Shared(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -323,8 +390,47 @@ mod tests {
         assert_eq!(extension("README"), "");
         assert_eq!(extension("x."), "");
         assert_eq!(extension(".bashrc"), ".bashrc");
-        assert_eq!(parent_path("\\a.txt", 64), "\\");
-        assert_eq!(parent_path("\\d\\b.txt", 64), "\\d");
+        assert_eq!(parent_path_of("\\a.txt", 64), "\\");
+        assert_eq!(parent_path_of("\\d\\b.txt", 64), "\\d");
+        assert_eq!(parent_path_of("\\", ROOT), "");
         assert_eq!(name_type(Namespace::Win32AndDos), "DosWindows");
+        for bits in [0, 0x26, 0x8000_0020, 0x1000_0000, 0xFFFF_FFFF] {
+            let mut out = Vec::new();
+            push_si_flags(&mut out, bits);
+            assert_eq!(String::from_utf8(out).unwrap(), si_flags_text(bits));
+        }
+    }
+
+    /// The hand-written quoting against the `csv` crate's default writer, field by field and
+    /// as whole rows.
+    #[test]
+    fn quotes_as_the_csv_crate_does() {
+        let fields = [
+            "",
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "\"",
+            "line\nbreak",
+            "cr\rhere",
+            "tab\tok",
+            "semi;colon",
+            "'single'",
+            " lead",
+            "trail ",
+            "\\dir\\file.txt",
+            "日本,語",
+            "\"\"",
+        ];
+        let mut ours = Vec::new();
+        let mut w = RowWriter::new(&mut ours);
+        fields.iter().for_each(|f| w.text(f));
+        w.end();
+        let mut theirs = ::csv::Writer::from_writer(Vec::new());
+        theirs.write_record(fields).unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(theirs.into_inner().unwrap()).unwrap()
+        );
     }
 }
