@@ -57,6 +57,7 @@ add() { names+=("$1"); cmds+=("$2"); }
 add "ntfs-inspect mft --format jsonl" "target/release/ntfs-inspect mft $vol --format jsonl"
 add "ntfs-inspect mft --format jsonl -o /dev/null (no output file)" "target/release/ntfs-inspect mft $vol --format jsonl -o /dev/null"
 add "ntfs-inspect mft --format csv" "target/release/ntfs-inspect mft $vol --format csv"
+add "ntfs-inspect mft --format bodyfile" "target/release/ntfs-inspect mft $vol --format bodyfile"
 vhd="${vol%.raw}.vhd"
 [ "$vhd" != "$vol" ] && [ -f "$vhd" ] &&
     add "ntfs-inspect mft --format jsonl (dynamic VHD)" "target/release/ntfs-inspect mft $vhd --format jsonl"
