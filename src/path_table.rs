@@ -140,6 +140,8 @@ pub struct PathTable<'v> {
     /// Names merged from extension records, per base record.
     merged: RecordMap<Vec<RowId>>,
     dir_paths: RecordMap<Box<str>>,
+    /// The same paths escaped for JSON strings (the JSONL export writes one per hard link).
+    dir_paths_json: RecordMap<Box<[u8]>>,
     kids: OnceLock<Vec<Kid>>,
     /// Records that could not be decoded at all.
     pub errors: Vec<Error>,
@@ -208,6 +210,7 @@ impl<'v> PathTable<'v> {
             parts: Vec::with_capacity(outs.len()),
             merged: RecordMap::default(),
             dir_paths: RecordMap::default(),
+            dir_paths_json: RecordMap::default(),
             kids: OnceLock::new(),
             errors: Vec::new(),
             problems: Vec::new(),
@@ -422,6 +425,15 @@ impl<'v> PathTable<'v> {
             .into_iter()
             .enumerate()
             .filter_map(|(i, p)| Some((i as u64, p?)))
+            .collect();
+        self.dir_paths_json = self
+            .dir_paths
+            .iter()
+            .map(|(&d, p)| {
+                let mut e = Vec::with_capacity(p.len() + 8);
+                crate::export::json::push_escaped(&mut e, p);
+                (d, e.into_boxed_slice())
+            })
             .collect();
     }
 
@@ -731,6 +743,19 @@ impl Tree for PathTable<'_> {
 
     fn push_path(&self, name: &FileName, out: &mut String) {
         self.push_joined(name.parent, &name.name, out);
+    }
+
+    fn push_json_path(&self, name: &FileName, out: &mut Vec<u8>) {
+        use crate::export::json::push_escaped;
+        match self.parent_of(name.parent) {
+            Some(d) => out.extend_from_slice(self.dir_paths_json.get(&d).map_or(&[], |p| p)),
+            None => {
+                out.extend_from_slice(b"\\\\");
+                push_escaped(out, ORPHAN_DIR);
+            }
+        }
+        out.extend_from_slice(b"\\\\");
+        push_escaped(out, &name.name);
     }
 
     fn is_directory(&self, n: u64) -> Option<bool> {

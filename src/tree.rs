@@ -79,6 +79,13 @@ pub trait Tree: Sync {
         out.truncate(kept);
     }
 
+    /// Appends the full path of one name (see [`Tree::path_of`]) to `out` as the inside of a
+    /// JSON string (escaped, no quotes). A `PathTable` keeps every directory's path escaped
+    /// once, so that only the name is escaped here.
+    fn push_json_path(&self, name: &FileName, out: &mut Vec<u8>) {
+        crate::export::json::push_escaped(out, &self.path_of(name));
+    }
+
     /// Appends the full path of one name (see [`Tree::path_of`]) to `out`.
     fn push_path(&self, name: &FileName, out: &mut String) {
         out.push_str(&self.path_of(name));

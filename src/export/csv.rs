@@ -361,7 +361,7 @@ pub fn write(
     }
     scan.render_entries(sel, w, &|e, buf| {
         FULL_PATH.with_borrow_mut(|full| {
-            with_record(scan, resolver, e, |rec| {
+            with_record(resolver, e, |rec| {
                 let mut any = false;
                 for name in e.link_names() {
                     any = true;

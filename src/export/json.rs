@@ -12,6 +12,12 @@ use serde::Serialize;
 /// as UTF-8), so that the hand-written writer and `serde_json` agree byte for byte.
 pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
+    push_escaped(out, s);
+    out.push(b'"');
+}
+
+/// Appends `s` escaped as [`push_str`] does, without the quotes.
+pub(crate) fn push_escaped(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     // Copy the runs between bytes to escape at once, finding each such byte eight bytes at a
     // time: every path has a `\\` per component, so the escape path is the common one.
@@ -37,7 +43,6 @@ pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
         }
         start = at + 1;
     }
-    out.push(b'"');
 }
 
 /// Bytes that JSON strings escape: control characters, `"` and `\\`.
@@ -146,6 +151,37 @@ fn push_name(out: &mut Vec<u8>, n: &FileName) {
 }
 
 /// `[a,b,...]` of strings.
+/// The paths array as [`Tree::paths_of`] gives it (`\\` for the root; a path equal to the one
+/// before it is not repeated), each path escaped as the tree writes it.
+fn push_tree_paths(out: &mut Vec<u8>, tree: &dyn Tree, e: &Entry) {
+    if e.record == ROOT {
+        out.extend_from_slice(b"[\"\\\\\"]");
+        return;
+    }
+    out.push(b'[');
+    let mut last: Option<(usize, usize)> = None;
+    for name in e.link_names() {
+        let mark = out.len();
+        if last.is_some() {
+            out.push(b',');
+        }
+        out.push(b'"');
+        let start = out.len();
+        tree.push_json_path(name, out);
+        let end = out.len();
+        // Escaping is one to one, so equal escaped text is an equal path.
+        if let Some((ls, le)) = last {
+            if out[ls..le] == out[start..end] {
+                out.truncate(mark);
+                continue;
+            }
+        }
+        out.push(b'"');
+        last = Some((start, end));
+    }
+    out.push(b']');
+}
+
 fn push_str_array<'s>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'s str>) {
     out.push(b'[');
     for (i, s) in items.into_iter().enumerate() {
@@ -186,6 +222,16 @@ impl Record<'_> {
     /// Hand-written rather than derived: this runs a million times per large volume, and the
     /// generic serializer spent most of the export's time on it.
     pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        self.write_json_paths_from(out, None)
+    }
+
+    /// [`Record::write_json`], with the paths written straight from `tree` when given (the
+    /// record's `paths` are then not used): the exports do this.
+    fn write_json_paths_from(
+        &self,
+        out: &mut Vec<u8>,
+        tree: Option<&dyn Tree>,
+    ) -> serde_json::Result<()> {
         let e = self.entry;
         // Room for a typical record at once, instead of growing piece by piece.
         out.reserve(2048);
@@ -209,7 +255,10 @@ impl Record<'_> {
             push_name(out, n);
         }
         out.extend_from_slice(b"],\"paths\":");
-        push_str_array(out, self.paths.iter().map(String::as_str));
+        match tree {
+            Some(tree) => push_tree_paths(out, tree, e),
+            None => push_str_array(out, self.paths.iter().map(String::as_str)),
+        }
         out.extend_from_slice(b",\"size\":");
         push_opt_int(out, e.data_size);
         out.extend_from_slice(b",\"allocated_size\":");
@@ -269,6 +318,7 @@ impl Serialize for Record<'_> {
 
 use super::{with_record, Selection, SkipFirst};
 use crate::resolve::Resolver;
+use crate::scan::{Entry, ROOT};
 use crate::tree::Tree;
 use std::io::{self, Write};
 
@@ -280,7 +330,8 @@ pub fn write_jsonl(
     sel: Selection,
 ) -> io::Result<()> {
     tree.render_entries(sel, w, &|e, buf| {
-        with_record(tree, resolver, e, |r| r.write_json(buf)).map_err(io::Error::other)?;
+        with_record(resolver, e, |r| r.write_json_paths_from(buf, Some(tree)))
+            .map_err(io::Error::other)?;
         buf.push(b'\n');
         Ok(())
     })
@@ -298,7 +349,8 @@ pub fn write_json(
     let mut sep = SkipFirst { inner: w, skip: 2 };
     tree.render_entries(sel, &mut sep, &|e, buf| {
         buf.extend_from_slice(b",\n");
-        with_record(tree, resolver, e, |r| r.write_json(buf)).map_err(io::Error::other)
+        with_record(resolver, e, |r| r.write_json_paths_from(buf, Some(tree)))
+            .map_err(io::Error::other)
     })?;
     w.write_all(b"\n]\n")
 }

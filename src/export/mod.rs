@@ -24,18 +24,14 @@ pub struct Record<'a> {
 impl<'a> Record<'a> {
     /// Gathers paths, decoded reparse data and the link's resolution for `entry`.
     pub fn new(tree: &dyn Tree, resolver: &Resolver<'_>, entry: &'a Entry) -> Self {
-        Record::with_paths(tree, resolver, entry, Vec::new())
+        let mut r = Record::without_paths(resolver, entry);
+        r.paths = tree.paths_of(entry);
+        r
     }
 
-    /// Like [`Record::new`], writing the paths into `paths` (the strings of a record rendered
-    /// before, whose room is reused).
-    pub fn with_paths(
-        tree: &dyn Tree,
-        resolver: &Resolver<'_>,
-        entry: &'a Entry,
-        mut paths: Vec<String>,
-    ) -> Self {
-        tree.paths_into(entry, &mut paths);
+    /// Everything but the paths (left empty), for writers that ask the tree for each path
+    /// as they write it.
+    fn without_paths(resolver: &Resolver<'_>, entry: &'a Entry) -> Self {
         let reparse = entry.reparse.as_deref().map(reparse::decode);
         let target = if reparse.is_some() {
             resolver.resolve_entry(entry)
@@ -44,28 +40,22 @@ impl<'a> Record<'a> {
         };
         Record {
             entry,
-            paths,
+            paths: Vec::new(),
             reparse,
             target,
         }
     }
 }
 
-/// Calls `f` with the [`Record`] of `entry`, its path strings reused from the last record
-/// rendered on this thread (the exporters render a million records on each core).
+/// Calls `f` with the [`Record`] of `entry` without its `paths` (empty): the exporters write
+/// each path straight from the tree ([`Tree::push_path`], [`Tree::push_json_path`]) instead of
+/// building a string per path a million times.
 pub(crate) fn with_record<R>(
-    tree: &dyn Tree,
     resolver: &Resolver<'_>,
     entry: &Entry,
     f: impl FnOnce(&Record<'_>) -> R,
 ) -> R {
-    thread_local! {
-        static PATHS: std::cell::Cell<Vec<String>> = const { std::cell::Cell::new(Vec::new()) };
-    }
-    let r = Record::with_paths(tree, resolver, entry, PATHS.take());
-    let out = f(&r);
-    PATHS.set(r.paths);
-    out
+    f(&Record::without_paths(resolver, entry))
 }
 
 /// Which records an export covers.
