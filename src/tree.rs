@@ -47,36 +47,12 @@ pub trait Tree: Sync {
     /// Every full path of `e`, one per hard link (DOS names are not links), as `fsutil hardlink
     /// list` prints them; `\` for the root.
     fn paths_of(&self, e: &Entry) -> Vec<String> {
-        let mut out = Vec::new();
-        self.paths_into(e, &mut out);
-        out
-    }
-
-    /// [`Tree::paths_of`] into `out`, reusing the room of the strings it holds (an export
-    /// writes a million records' paths this way without allocating for each).
-    fn paths_into(&self, e: &Entry, out: &mut Vec<String>) {
         if e.record == ROOT {
-            out.truncate(1);
-            if out.is_empty() {
-                out.push(String::new());
-            }
-            out[0].clear();
-            out[0].push('\\');
-            return;
+            return vec!["\\".to_string()];
         }
-        // As `dedup` would: a path equal to the one before it is not kept.
-        let mut kept = 0;
-        for name in e.link_names() {
-            if kept == out.len() {
-                out.push(String::new());
-            }
-            out[kept].clear();
-            self.push_path(name, &mut out[kept]);
-            if kept == 0 || out[kept] != out[kept - 1] {
-                kept += 1;
-            }
-        }
-        out.truncate(kept);
+        let mut out: Vec<String> = e.link_names().map(|name| self.path_of(name)).collect();
+        out.dedup();
+        out
     }
 
     /// Appends the full path of one name (see [`Tree::path_of`]) to `out` as the inside of a

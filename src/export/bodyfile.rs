@@ -4,6 +4,7 @@
 //! `$STANDARD_INFORMATION` times and one line named `<path> ($FILE_NAME)` with that link's own
 //! `$FILE_NAME` times. Details and the differences from `fls` are in `docs/export.md`.
 
+use super::json::push_int;
 use super::Selection;
 use crate::file_name::{filetime_unix, FileName, Times};
 use crate::resolve::Resolver;
@@ -70,10 +71,6 @@ fn push_body_path(out: &mut Vec<u8>, p: &str) {
     if p.is_empty() {
         out.push(b'/');
     }
-}
-
-fn push_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// What every line of one record shares.

@@ -87,7 +87,8 @@ fn next_to_escape(bytes: &[u8], from: usize) -> usize {
     i
 }
 
-fn push_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+/// Appends an integer in decimal (shared by every hand-written exporter).
+pub(crate) fn push_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
