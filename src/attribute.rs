@@ -155,17 +155,39 @@ pub fn utf16_name(bytes: &[u8]) -> String {
 pub(crate) fn push_utf16(s: &mut String, bytes: &[u8]) {
     // ASCII names (most of them) are narrowed into a stack buffer and appended at once:
     // decoding char by char, or pushing byte by byte, was a tenth of a whole-volume export.
-    // A `$FILE_NAME` holds at most 255 units; longer values take the general path.
+    // Four units at a time: a word is ASCII when no unit has a bit above 0x7F, and its low
+    // bytes are the text. A `$FILE_NAME` holds at most 255 units; longer values take the
+    // general path.
     let mut narrow = [0u8; 256];
-    let units = bytes.len() / 2;
-    if let Some(dst) = narrow.get_mut(..units) {
-        let mut wide = 0u8;
-        for (d, c) in dst.iter_mut().zip(bytes.chunks_exact(2)) {
-            *d = c[0];
-            wide |= c[1] | (c[0] & 0x80);
+    if bytes.len() / 2 <= narrow.len() {
+        let mut n = 0;
+        let mut ascii = true;
+        let words = bytes.chunks_exact(8);
+        let tail = words.remainder();
+        for w in words {
+            // (Always eight bytes; were it not, all-ones would take the general path.)
+            let w = u64::from_le_bytes(w.try_into().unwrap_or([0xFF; 8]));
+            if w & 0xFF80_FF80_FF80_FF80 != 0 {
+                ascii = false;
+                break;
+            }
+            let low =
+                (w & 0xFF) | (w >> 8 & 0xFF00) | (w >> 16 & 0xFF_0000) | (w >> 24 & 0xFF00_0000);
+            narrow[n..n + 4].copy_from_slice(&(low as u32).to_le_bytes());
+            n += 4;
         }
-        if wide == 0 {
-            if let Ok(t) = std::str::from_utf8(dst) {
+        if ascii {
+            for c in tail.chunks_exact(2) {
+                if c[1] != 0 || c[0] & 0x80 != 0 {
+                    ascii = false;
+                    break;
+                }
+                narrow[n] = c[0];
+                n += 1;
+            }
+        }
+        if ascii {
+            if let Ok(t) = std::str::from_utf8(&narrow[..n]) {
                 s.push_str(t);
                 return;
             }
@@ -329,6 +351,15 @@ mod tests {
         cases.push(vec![0x41, 0x00, 0x42]); // odd length: the last byte is no unit
         cases.push(vec![0x80, 0x00]); // U+0080: one unit, not ASCII
         cases.push(vec![0x41, 0x01]); // U+0141: high byte set
+                                      // A non-ASCII unit at every position of a word and of the tail.
+        for len in 1..=9 {
+            for at in 0..len {
+                for wide in ["é", "\u{141}", "\u{7f}"] {
+                    let s: String = (0..len).map(|i| if i == at { wide } else { "a" }).collect();
+                    cases.push(enc(&s));
+                }
+            }
+        }
         for c in cases {
             let mut s = String::from("pre:");
             push_utf16(&mut s, &c);
