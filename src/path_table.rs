@@ -724,6 +724,19 @@ impl ChunkOut {
 }
 
 impl Tree for PathTable<'_> {
+    /// The name index serves link resolution only: build it when some record has a
+    /// `$REPARSE_POINT`.
+    fn prepare_lookups(&self) {
+        if self
+            .parts
+            .iter()
+            .flat_map(|p| &p.slots)
+            .any(|s| s.flags & REPARSE != 0)
+        {
+            self.kids();
+        }
+    }
+
     fn may_be_reparse_point(&self, n: u64) -> bool {
         self.flags(n) & REPARSE != 0
     }

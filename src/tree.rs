@@ -38,6 +38,11 @@ pub trait Tree: Sync {
         render: &Render<'_>,
     ) -> io::Result<()>;
 
+    /// Builds now, on all cores, whatever [`Tree::child`] would build on its first call. An
+    /// export calls this before rendering: built lazily, from inside the rendering workers,
+    /// the index was made by one worker while the other waited for it.
+    fn prepare_lookups(&self) {}
+
     /// False when record `n` certainly holds no `$REPARSE_POINT`, so that link resolution can
     /// skip decoding it (a `PathTable` decodes every record it is asked about again).
     fn may_be_reparse_point(&self, _n: u64) -> bool {

@@ -350,6 +350,7 @@ pub fn write(
     thread_local! {
         static FULL_PATH: RefCell<String> = const { RefCell::new(String::new()) };
     }
+    scan.prepare_lookups();
     scan.render_entries(sel, w, &|e, buf| {
         FULL_PATH.with_borrow_mut(|full| {
             with_record(resolver, e, |rec| {

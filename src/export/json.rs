@@ -330,6 +330,7 @@ pub fn write_jsonl(
     resolver: &Resolver<'_>,
     sel: Selection,
 ) -> io::Result<()> {
+    tree.prepare_lookups();
     tree.render_entries(sel, w, &|e, buf| {
         with_record(resolver, e, |r| r.write_json_paths_from(buf, Some(tree)))
             .map_err(io::Error::other)?;
@@ -348,6 +349,7 @@ pub fn write_json(
     w.write_all(b"[\n")?;
     // Every record starts with the separator; the first one's is dropped.
     let mut sep = SkipFirst { inner: w, skip: 2 };
+    tree.prepare_lookups();
     tree.render_entries(sel, &mut sep, &|e, buf| {
         buf.extend_from_slice(b",\n");
         with_record(resolver, e, |r| r.write_json_paths_from(buf, Some(tree)))
