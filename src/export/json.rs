@@ -135,7 +135,30 @@ fn push_times(out: &mut Vec<u8>, t: &Times) {
     out.push(b'}');
 }
 
-fn push_name(out: &mut Vec<u8>, n: &FileName) {
+/// The last times object a record's JSON holds, so that an equal one (a name's four times are
+/// often its `$STANDARD_INFORMATION`'s, and hard links share theirs) is copied, not formatted.
+#[derive(Default)]
+struct LastTimes {
+    times: Option<Times>,
+    at: std::ops::Range<usize>,
+}
+
+impl LastTimes {
+    fn push(&mut self, out: &mut Vec<u8>, t: &Times) {
+        if self.times.as_ref() == Some(t) {
+            out.extend_from_within(self.at.clone());
+            return;
+        }
+        let start = out.len();
+        push_times(out, t);
+        *self = LastTimes {
+            times: Some(*t),
+            at: start..out.len(),
+        };
+    }
+}
+
+fn push_name(out: &mut Vec<u8>, n: &FileName, last: &mut LastTimes) {
     out.extend_from_slice(b"{\"name\":");
     push_str(out, &n.name);
     out.extend_from_slice(b",\"namespace\":\"");
@@ -147,7 +170,7 @@ fn push_name(out: &mut Vec<u8>, n: &FileName) {
     out.extend_from_slice(b",\"file_attributes\":");
     push_int(out, n.file_attributes);
     out.extend_from_slice(b",\"times\":");
-    push_times(out, &n.times);
+    last.push(out, &n.times);
     out.push(b'}');
 }
 
@@ -190,6 +213,21 @@ fn push_str_array<'s>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'s str
             out.push(b',');
         }
         push_str(out, s);
+    }
+    out.push(b']');
+}
+
+/// `["ARCHIVE",...]`: as `push_str_array` writes [`attribute_names_iter`]'s names, which are
+/// ASCII capitals, `_` and parentheses and so need no escaping.
+fn push_flag_names(out: &mut Vec<u8>, bits: u32) {
+    out.push(b'[');
+    for (i, name) in attribute_names_iter(bits).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'"');
     }
     out.push(b']');
 }
@@ -249,11 +287,12 @@ impl Record<'_> {
         out.extend_from_slice(b",\"hard_links\":");
         push_int(out, e.hard_links());
         out.extend_from_slice(b",\"names\":[");
+        let mut last = LastTimes::default();
         for (i, n) in e.names.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            push_name(out, n);
+            push_name(out, n, &mut last);
         }
         out.extend_from_slice(b"],\"paths\":");
         match tree {
@@ -279,11 +318,11 @@ impl Record<'_> {
         match &e.standard_information {
             Some(si) => {
                 out.extend_from_slice(b",\"si_times\":");
-                push_times(out, &si.times);
+                last.push(out, &si.times);
                 out.extend_from_slice(b",\"si_flags\":");
                 push_int(out, si.file_attributes);
                 out.extend_from_slice(b",\"si_flag_names\":");
-                push_str_array(out, attribute_names_iter(si.file_attributes));
+                push_flag_names(out, si.file_attributes);
             }
             None => {
                 out.extend_from_slice(b",\"si_times\":null,\"si_flags\":null,\"si_flag_names\":[]")
@@ -362,6 +401,39 @@ pub fn write_json(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flag_names_are_written_as_escaped_strings_would_be() {
+        for bits in (0..32)
+            .map(|b| 1u32 << b)
+            .chain([0, 0x20 | 0x400, u32::MAX, 0x1000_0027])
+        {
+            let (mut fast, mut escaped) = (Vec::new(), Vec::new());
+            push_flag_names(&mut fast, bits);
+            push_str_array(&mut escaped, attribute_names_iter(bits));
+            assert_eq!(fast, escaped, "{bits:#x}");
+        }
+    }
+
+    #[test]
+    fn equal_times_are_copied_and_others_formatted() {
+        let a = Times {
+            created: 133_000_000_000_000_000,
+            modified: 1,
+            mft_modified: 0,
+            accessed: u64::MAX,
+        };
+        let b = Times { created: 5, ..a };
+        let mut last = LastTimes::default();
+        let mut out = Vec::new();
+        for t in [a, a, b, a] {
+            let mut alone = Vec::new();
+            push_times(&mut alone, &t);
+            let start = out.len();
+            last.push(&mut out, &t);
+            assert_eq!(out[start..], alone[..]);
+        }
+    }
 
     #[test]
     fn escapes_as_serde_json_does() {
