@@ -35,16 +35,20 @@ fn unix(ft: u64) -> i64 {
 /// from `rwxrwxrwx`, clears the read bits for READONLY and the write bits for HIDDEN (sic: that
 /// is what `fls` prints), and shows `-` as the name type of a deleted entry.
 pub fn mode_string(e: &Entry) -> String {
-    let kind = if e.directory { 'd' } else { 'r' };
+    String::from_utf8_lossy(&mode_bytes(e)).into_owned()
+}
+
+/// [`mode_string`]'s twelve ASCII bytes, without a `String` per record.
+fn mode_bytes(e: &Entry) -> [u8; 12] {
+    let kind = if e.directory { b'd' } else { b'r' };
     let flags = e
         .standard_information
         .as_ref()
         .map_or(0, |s| s.file_attributes);
-    let r = if flags & READONLY != 0 { '-' } else { 'r' };
-    let w = if flags & HIDDEN != 0 { '-' } else { 'w' };
-    let name_kind = if e.in_use { kind } else { '-' };
-    let perm: String = [r, w, 'x'].iter().collect();
-    format!("{name_kind}/{kind}{perm}{perm}{perm}")
+    let r = if flags & READONLY != 0 { b'-' } else { b'r' };
+    let w = if flags & HIDDEN != 0 { b'-' } else { b'w' };
+    let name_kind = if e.in_use { kind } else { b'-' };
+    [name_kind, b'/', kind, r, w, b'x', r, w, b'x', r, w, b'x']
 }
 
 /// A path for the body file: `\\` separators become `/`; `|`, CR and LF (which would break the
@@ -56,10 +60,30 @@ fn body_path(p: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Appends [`body_path`]'s text. Byte by byte is safe: the bytes it replaces are ASCII, which
-/// never occur inside a multi-byte UTF-8 character.
+/// Appends [`body_path`]'s text. The bytes it replaces are ASCII, which never occur inside a
+/// multi-byte UTF-8 character, so they can be replaced byte by byte: the path is copied whole
+/// and its separators turned in place, unless it holds one of the rare bytes that grow.
 fn push_body_path(out: &mut Vec<u8>, p: &str) {
-    for &b in p.as_bytes() {
+    let bytes = p.as_bytes();
+    if bytes.is_empty() {
+        out.push(b'/');
+        return;
+    }
+    // A fold, not `any`: no early exit, so it runs on whole vectors.
+    let grows = bytes.iter().fold(false, |acc, &b| {
+        acc | (b == b'|') | (b == b'\r') | (b == b'\n')
+    });
+    if !grows {
+        let start = out.len();
+        out.extend_from_slice(bytes);
+        for b in &mut out[start..] {
+            if *b == b'\\' {
+                *b = b'/';
+            }
+        }
+        return;
+    }
+    for &b in bytes {
         match b {
             b'\\' => out.push(b'/'),
             b'|' => out.extend_from_slice(b"%7C"),
@@ -68,23 +92,54 @@ fn push_body_path(out: &mut Vec<u8>, p: &str) {
             b => out.push(b),
         }
     }
-    if p.is_empty() {
-        out.push(b'/');
-    }
 }
 
 /// What every line of one record shares.
 struct Lines<'a> {
     record: u64,
-    mode: &'a str,
+    mode: [u8; 12],
     uid: u32,
     deleted: &'a [u8],
+}
+
+/// The last `|atime|mtime|ctime|crtime` a record's lines hold, so that equal times (a name's
+/// are often its `$STANDARD_INFORMATION`'s, and every hard link repeats them) are copied, not
+/// formatted again.
+#[derive(Default)]
+struct LastTimes {
+    times: Option<Times>,
+    at: std::ops::Range<usize>,
+}
+
+impl LastTimes {
+    fn push(&mut self, out: &mut Vec<u8>, t: Times) {
+        if self.times == Some(t) {
+            out.extend_from_within(self.at.clone());
+            return;
+        }
+        let start = out.len();
+        let mut last: Option<(u64, std::ops::Range<usize>)> = None;
+        for ft in [t.accessed, t.modified, t.mft_modified, t.created] {
+            out.push(b'|');
+            let at = out.len();
+            match &last {
+                Some((v, r)) if *v == ft => out.extend_from_within(r.clone()),
+                _ => push_int(out, unix(ft)),
+            }
+            last = Some((ft, at..out.len()));
+        }
+        *self = LastTimes {
+            times: Some(t),
+            at: start..out.len(),
+        };
+    }
 }
 
 impl Lines<'_> {
     /// One line: `0|<name><suffix><deleted>|<record>-<type>|<mode>|<uid>|0|<size>|a|m|c|cr`.
     /// Written straight into the output (a `format!` per field made the bodyfile cost twice
     /// the JSONL).
+    #[allow(clippy::too_many_arguments)]
     fn line(
         &self,
         out: &mut Vec<u8>,
@@ -93,8 +148,8 @@ impl Lines<'_> {
         kind: u32,
         size: u64,
         t: Option<&Times>,
+        last: &mut LastTimes,
     ) {
-        let t = t.copied().unwrap_or_default();
         out.extend_from_slice(b"0|");
         out.extend_from_slice(name);
         out.extend_from_slice(suffix);
@@ -104,22 +159,27 @@ impl Lines<'_> {
         out.push(b'-');
         push_int(out, kind);
         out.push(b'|');
-        out.extend_from_slice(self.mode.as_bytes());
+        out.extend_from_slice(&self.mode);
         out.push(b'|');
         push_int(out, self.uid);
         out.extend_from_slice(b"|0|");
         push_int(out, size);
-        for ft in [t.accessed, t.modified, t.mft_modified, t.created] {
-            out.push(b'|');
-            push_int(out, unix(ft));
-        }
+        last.push(out, t.copied().unwrap_or_default());
         out.push(b'\n');
     }
 }
 
 /// Size of a `$FILE_NAME` value (what `fls` prints as the size of a `($FILE_NAME)` line).
 fn file_name_size(n: &FileName) -> u64 {
-    0x42 + 2 * n.name.encode_utf16().count() as u64
+    0x42 + 2 * utf16_units(&n.name)
+}
+
+/// `s.encode_utf16().count()`, from the UTF-8 bytes: one unit per character (per byte that is
+/// not a continuation byte), two for a four-byte character (lead byte 0xF0 or above).
+fn utf16_units(s: &str) -> u64 {
+    s.bytes()
+        .map(|b| u64::from(b & 0xC0 != 0x80) + u64::from(b >= 0xF0))
+        .sum()
 }
 
 /// Writes the bodyfile.
@@ -133,10 +193,9 @@ pub fn write(
         static SCRATCH: RefCell<(String, Vec<u8>)> = const { RefCell::new((String::new(), Vec::new())) };
     }
     scan.render_entries(sel, w, &|e, out| {
-        let mode = mode_string(e);
         let lines = Lines {
             record: e.record,
-            mode: &mode,
+            mode: mode_bytes(e),
             uid: e
                 .standard_information
                 .as_ref()
@@ -152,6 +211,7 @@ pub fn write(
         };
         let size = e.data_size.unwrap_or(0);
         SCRATCH.with_borrow_mut(|(full, path)| {
+            let mut last = LastTimes::default();
             let mut any = false;
             for n in e.link_names() {
                 any = true;
@@ -163,15 +223,32 @@ pub fn write(
                     scan.push_path(n, full);
                     push_body_path(path, full);
                 }
-                lines.line(out, path, b"", main_type, size, si_times);
+                lines.line(out, path, b"", main_type, size, si_times, &mut last);
                 let fn_size = file_name_size(n);
                 let suffix = b" ($FILE_NAME)";
-                lines.line(out, path, suffix, TYPE_FILE_NAME, fn_size, Some(&n.times));
+                let fn_times = Some(&n.times);
+                lines.line(
+                    out,
+                    path,
+                    suffix,
+                    TYPE_FILE_NAME,
+                    fn_size,
+                    fn_times,
+                    &mut last,
+                );
             }
             if !any {
                 // No name left: where TSK puts such records.
                 let path = format!("/{ORPHAN_DIR}/OrphanFile-{}", e.record);
-                lines.line(out, path.as_bytes(), b"", main_type, size, si_times);
+                lines.line(
+                    out,
+                    path.as_bytes(),
+                    b"",
+                    main_type,
+                    size,
+                    si_times,
+                    &mut last,
+                );
             }
         });
         Ok(())
@@ -183,9 +260,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn utf16_units_count_as_encode_utf16_does() {
+        for s in [
+            "",
+            "a.txt",
+            "caf\u{e9}",
+            "\u{65e5}\u{672c}",
+            "\u{1F600}x",
+            "a\u{10FFFF}\u{7f}\u{80}",
+        ] {
+            assert_eq!(utf16_units(s), s.encode_utf16().count() as u64, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn times_are_formatted_as_unix_seconds_whether_copied_or_not() {
+        let t = Times {
+            created: 116_444_736_010_000_000,
+            modified: 0,
+            mft_modified: 116_444_736_010_000_000,
+            accessed: 116_444_736_020_000_000,
+        };
+        let u = Times { created: 0, ..t };
+        let mut last = LastTimes::default();
+        let mut out = Vec::new();
+        for x in [t, t, u, t] {
+            last.push(&mut out, x);
+        }
+        assert_eq!(out, b"|2|0|1|1|2|0|1|1|2|0|1|0|2|0|1|1".to_vec());
+    }
+
+    #[test]
     fn paths_and_times() {
         assert_eq!(body_path("\\d\\b.txt"), "/d/b.txt");
         assert_eq!(body_path("\\a|b\n"), "/a%7Cb%0A");
+        assert_eq!(body_path("\\a\rb"), "/a%0Db");
+        assert_eq!(body_path(""), "/");
+        assert_eq!(body_path("\\caf\u{e9}\\\u{65e5}"), "/caf\u{e9}/\u{65e5}");
         assert_eq!(unix(0), 0);
         assert_eq!(unix(116_444_736_000_000_000), 0);
         assert_eq!(unix(116_444_736_010_000_000), 1);
