@@ -153,11 +153,20 @@ fn bool_str(b: bool) -> &'static str {
 struct RowWriter<'o> {
     out: &'o mut Vec<u8>,
     first: bool,
+    /// The times this row holds so far and where their text is: a row's `$SI` and `$FN` times
+    /// are often equal, and are then copied instead of formatted again.
+    times: [(u64, std::ops::Range<usize>); 8],
+    time_count: usize,
 }
 
 impl<'o> RowWriter<'o> {
     fn new(out: &'o mut Vec<u8>) -> Self {
-        RowWriter { out, first: true }
+        RowWriter {
+            out,
+            first: true,
+            times: Default::default(),
+            time_count: 0,
+        }
     }
 
     fn sep(&mut self) {
@@ -186,9 +195,18 @@ impl<'o> RowWriter<'o> {
 
     fn time(&mut self, ft: Option<u64>) {
         self.sep();
-        if let Some(ft) = ft {
-            let mut b = [0u8; 32];
-            self.out.extend_from_slice(FileTimeIso(ft).write_to(&mut b));
+        let Some(ft) = ft else { return };
+        let seen = &self.times[..self.time_count];
+        if let Some((_, at)) = seen.iter().find(|(v, _)| *v == ft) {
+            self.out.extend_from_within(at.clone());
+            return;
+        }
+        let start = self.out.len();
+        let mut b = [0u8; 32];
+        self.out.extend_from_slice(FileTimeIso(ft).write_to(&mut b));
+        if let Some(slot) = self.times.get_mut(self.time_count) {
+            *slot = (ft, start..self.out.len());
+            self.time_count += 1;
         }
     }
 
@@ -199,7 +217,10 @@ impl<'o> RowWriter<'o> {
 
 /// Appends `s` as one CSV field (see [`RowWriter`]).
 fn push_field(out: &mut Vec<u8>, s: &str) {
-    let needs = s.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+    // A fold, not `any`: no early exit, so it runs on whole vectors.
+    let needs = s.bytes().fold(false, |acc, b| {
+        acc | matches!(b, b',' | b'"' | b'\r' | b'\n')
+    });
     if !needs {
         out.extend_from_slice(s.as_bytes());
         return;
@@ -372,6 +393,35 @@ pub fn write(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_times_are_copied_as_written() {
+        let times = [
+            Some(5),
+            Some(133_000_000_000_000_000),
+            None,
+            Some(5),
+            Some(0),
+            Some(5),
+        ];
+        let mut out = Vec::new();
+        let mut w = RowWriter::new(&mut out);
+        for t in times.iter().chain(&times).chain(&times) {
+            w.time(*t);
+        }
+        w.end();
+        let mut expected = Vec::new();
+        for t in times.iter().chain(&times).chain(&times) {
+            let mut b = [0u8; 32];
+            expected.extend_from_slice(t.map_or(&[][..], |t| FileTimeIso(t).write_to(&mut b)));
+            expected.push(b',');
+        }
+        *expected.last_mut().unwrap() = b'\n';
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
 
     #[test]
     fn flags_and_names() {
