@@ -206,23 +206,19 @@ impl<'a> Iterator for Attributes<'a> {
         if self.done {
             return None;
         }
+        // `parse_one` returns the item itself, so that the attribute is built where the caller
+        // receives it instead of being moved through a second wrapping.
         let r = self.parse_one();
-        match r {
-            Ok(Some(a)) => Some(Ok(a)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
+        if !matches!(r, Some(Ok(_))) {
+            self.done = true;
         }
+        r
     }
 }
 
 impl<'a> Attributes<'a> {
-    fn parse_one(&mut self) -> Result<Option<Attribute<'a>>> {
+    /// The next attribute; `None` at the end marker; an error ends the walk.
+    fn parse_one(&mut self) -> Option<Result<Attribute<'a>>> {
         let b = self.bytes;
         let at = self.pos;
         let err = |rel: usize, m: String| {
@@ -231,21 +227,21 @@ impl<'a> Attributes<'a> {
         let type_code = match u32_at(b, at) {
             Some(t) if at + 4 <= self.end => t,
             _ => {
-                return Err(err(
+                return Some(Err(err(
                     0,
                     "attributes run past the bytes in use without an end marker".into(),
-                ))
+                )))
             }
         };
         if type_code == END {
-            return Ok(None);
+            return None;
         }
         let length = u32_at(b, at + 4).unwrap_or(0);
         if length < 0x18 || length % 8 != 0 || at + length as usize > self.end {
-            return Err(err(
+            return Some(Err(err(
                 4,
                 format!("{} attribute length {length:#x} is outside the record (bytes in use end at {:#x})", type_name(type_code), self.end),
-            ));
+            )));
         }
         let attr = &b[at..at + length as usize];
         let non_resident = attr[8] != 0;
@@ -257,12 +253,12 @@ impl<'a> Attributes<'a> {
             match attr.get(name_off..name_off + name_len) {
                 Some(n) => utf16_name(n),
                 None => {
-                    return Err(err(
+                    return Some(Err(err(
                         0x0A,
                         format!(
                         "attribute name at {name_off:#x} (+{name_len}) is outside the attribute"
                     ),
-                    ))
+                    )))
                 }
             }
         };
@@ -274,27 +270,27 @@ impl<'a> Attributes<'a> {
             match attr.get(value_off as usize..(value_off as usize).saturating_add(value_len)) {
                 Some(value) => Form::Resident { value, value_offset: (at + value_off as usize) as u16 },
                 None => {
-                    return Err(err(
+                    return Some(Err(err(
                         0x10,
                         format!("resident {} value ({value_len} bytes at {value_off:#x}) is outside the attribute's {length} bytes", type_name(type_code)),
-                    ))
+                    )))
                 }
             }
         } else {
             if length < 0x40 {
-                return Err(err(
+                return Some(Err(err(
                     4,
                     format!("non-resident attribute length {length:#x} is shorter than its header"),
-                ));
+                )));
             }
             let runs_off = u16_at(attr, 0x20).unwrap_or(0);
             let runs = match attr.get(runs_off as usize..) {
                 Some(r) if runs_off >= 0x40 => r,
                 _ => {
-                    return Err(err(
+                    return Some(Err(err(
                         0x20,
                         format!("data runs offset {runs_off:#x} is outside the attribute"),
-                    ))
+                    )))
                 }
             };
             Form::NonResident {
@@ -309,7 +305,7 @@ impl<'a> Attributes<'a> {
             }
         };
         self.pos = at + length as usize;
-        Ok(Some(Attribute {
+        Some(Ok(Attribute {
             type_code,
             offset: at,
             length,
