@@ -221,13 +221,21 @@ fn push_str_array<'s>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'s str
 /// ASCII capitals, `_` and parentheses and so need no escaping.
 fn push_flag_names(out: &mut Vec<u8>, bits: u32) {
     out.push(b'[');
-    for (i, name) in attribute_names_iter(bits).enumerate() {
-        if i > 0 {
-            out.push(b',');
+    // Set bits only, lowest first (the order of the names' table): most records have one.
+    let mut rest = bits;
+    let mut first = true;
+    while rest != 0 {
+        let bit = rest & rest.wrapping_neg();
+        rest &= rest - 1;
+        if let Some(name) = attribute_names_iter(bit).next() {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            out.push(b'"');
         }
-        out.push(b'"');
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'"');
     }
     out.push(b']');
 }
