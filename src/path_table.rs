@@ -88,6 +88,16 @@ struct Kid {
     record: u32,
 }
 
+/// The name index: every [`Kid`], sorted by directory and folded name, and where each
+/// directory's names start (a lookup searches only its directory's names: a search over all of
+/// them missed the cache a dozen times).
+#[derive(Default)]
+struct NameIndex {
+    kids: Vec<Kid>,
+    /// `kids[starts[d]..starts[d + 1]]` are directory `d`'s names.
+    starts: Vec<u32>,
+}
+
 /// What the first pass keeps of one chunk of `CHUNK_RECORDS` record slots. Kept per chunk, as
 /// the workers made them, so that nothing is copied into one big table afterwards.
 #[derive(Default)]
@@ -142,7 +152,7 @@ pub struct PathTable<'v> {
     dir_paths: RecordMap<Box<str>>,
     /// The same paths escaped for JSON strings (the JSONL export writes one per hard link).
     dir_paths_json: RecordMap<Box<[u8]>>,
-    kids: OnceLock<Vec<Kid>>,
+    kids: OnceLock<NameIndex>,
     /// Records that could not be decoded at all.
     pub errors: Vec<Error>,
     /// Problems inside records that were still read: (record, byte offset of the record,
@@ -439,7 +449,7 @@ impl<'v> PathTable<'v> {
 
     /// Every name of every file in use under its (valid) parent directory, sorted by
     /// directory and folded name; built on the first lookup, on all cores.
-    fn kids(&self) -> &[Kid] {
+    fn kids(&self) -> &NameIndex {
         self.kids.get_or_init(|| {
             let per_chunk: Vec<Vec<Kid>> = self
                 .parts
@@ -451,7 +461,7 @@ impl<'v> PathTable<'v> {
             // directories), then sort each directory's names on all cores: many small sorts
             // that stay in cache instead of one over every name. The order is the same.
             let Some(max_dir) = per_chunk.iter().flatten().map(|k| k.dir).max() else {
-                return Vec::new();
+                return NameIndex::default();
             };
             let mut next = vec![0usize; max_dir as usize + 2];
             for k in per_chunk.iter().flatten() {
@@ -460,6 +470,8 @@ impl<'v> PathTable<'v> {
             for d in 1..next.len() {
                 next[d] += next[d - 1];
             }
+            // Fewer than 2^32 names: each takes a record slot's name, and records are u32 here.
+            let starts: Vec<u32> = next.iter().map(|&i| i as u32).collect();
             let empty = Kid {
                 folded: 0,
                 row: 0,
@@ -483,7 +495,7 @@ impl<'v> PathTable<'v> {
             }
             runs.into_par_iter()
                 .for_each(|run| run.sort_unstable_by_key(|k| (k.folded, k.record)));
-            kids
+            NameIndex { kids, starts }
         })
     }
 
@@ -803,15 +815,15 @@ impl Tree for PathTable<'_> {
     }
 
     fn child(&self, dir: u64, name: &str) -> Option<u64> {
-        let kids = self.kids();
+        let index = self.kids();
         let folded = folded_hash(name);
-        let Ok(dir) = u32::try_from(dir) else {
+        let d = usize::try_from(dir).ok()?;
+        let (Some(&start), Some(&end)) = (index.starts.get(d), index.starts.get(d + 1)) else {
             return None;
         };
-        let lo = kids.partition_point(|k| (k.dir, k.folded) < (dir, folded));
-        let same = kids[lo..]
-            .iter()
-            .take_while(|k| k.dir == dir && k.folded == folded);
+        let kids = index.kids.get(start as usize..end as usize)?;
+        let lo = kids.partition_point(|k| k.folded < folded);
+        let same = kids[lo..].iter().take_while(|k| k.folded == folded);
         let mut best: Option<(&str, u64)> = None;
         for k in same {
             let text = self.text_of(k.row);
