@@ -116,24 +116,48 @@ fn push_time_text(out: &mut Vec<u8>, text: &[u8]) {
 
 fn push_times(out: &mut Vec<u8>, t: &Times) {
     // A file's four times are often the same value: format each distinct one once.
-    let mut b = [0u8; 32];
-    let mut last: Option<(u64, usize)> = None;
-    for (key, ft) in [
-        (&b"{\"created\":"[..], t.created),
-        (b",\"modified\":", t.modified),
-        (b",\"mft_modified\":", t.mft_modified),
-        (b",\"accessed\":", t.accessed),
-    ] {
-        out.extend_from_slice(key);
-        let len = match last {
-            Some((v, len)) if v == ft => len,
-            _ => FileTimeIso(ft).write_to(&mut b).len(),
+    let values = [t.created, t.modified, t.mft_modified, t.accessed];
+    let mut texts = [[0u8; 32]; 4];
+    let mut lens = [0usize; 4];
+    for i in 0..4 {
+        lens[i] = match i.checked_sub(1) {
+            Some(p) if values[p] == values[i] => {
+                texts[i] = texts[p];
+                lens[p]
+            }
+            _ => FileTimeIso(values[i]).write_to(&mut texts[i]).len(),
         };
-        last = Some((ft, len));
-        push_time_text(out, &b[..len]);
+    }
+    if lens == [TIME_LEN; 4] {
+        // The common shape, written into a template with fixed offsets and appended at once.
+        let mut obj = *TIMES_TEMPLATE;
+        for (at, text) in TIMES_AT.iter().zip(&texts) {
+            obj[*at..*at + TIME_LEN].copy_from_slice(&text[..TIME_LEN]);
+        }
+        out.extend_from_slice(&obj);
+        return;
+    }
+    for (i, key) in [
+        &b"{\"created\":"[..],
+        b",\"modified\":",
+        b",\"mft_modified\":",
+        b",\"accessed\":",
+    ]
+    .iter()
+    .enumerate()
+    {
+        out.extend_from_slice(key);
+        push_time_text(out, &texts[i][..lens[i]]);
     }
     out.push(b'}');
 }
+
+/// Length of a timestamp's text between years 1601 and 9999: `2024-01-02T03:04:05.1234567Z`.
+const TIME_LEN: usize = 28;
+/// A times object whose four texts are `TIME_LEN` long, the texts left blank.
+const TIMES_TEMPLATE: &[u8; 172] = b"{\"created\":\"____________________________\",\"modified\":\"____________________________\",\"mft_modified\":\"____________________________\",\"accessed\":\"____________________________\"}";
+/// Where `TIMES_TEMPLATE`'s blanks start.
+const TIMES_AT: [usize; 4] = [12, 54, 100, 142];
 
 /// The last times object a record's JSON holds, so that an equal one (a name's four times are
 /// often its `$STANDARD_INFORMATION`'s, and hard links share theirs) is copied, not formatted.
@@ -420,6 +444,52 @@ mod tests {
             push_flag_names(&mut fast, bits);
             push_str_array(&mut escaped, attribute_names_iter(bits));
             assert_eq!(fast, escaped, "{bits:#x}");
+        }
+    }
+
+    #[test]
+    fn times_template_blanks_are_where_the_offsets_say() {
+        for at in TIMES_AT {
+            assert_eq!(&TIMES_TEMPLATE[at..at + TIME_LEN], &[b'_'; TIME_LEN][..]);
+            assert_eq!(TIMES_TEMPLATE[at - 1], b'"');
+            assert_eq!(TIMES_TEMPLATE[at + TIME_LEN], b'"');
+        }
+        assert_eq!(
+            TIMES_TEMPLATE.iter().filter(|&&b| b == b'_').count(),
+            4 * TIME_LEN + 1
+        );
+    }
+
+    #[test]
+    fn times_objects_are_what_serde_json_makes_of_them() {
+        let year_10000 = 2_650_467_744_000_000_000 + 10_000_000; // past 9999-12-31
+        let samples = [
+            0,
+            1,
+            133_000_000_000_000_000,
+            133_000_000_000_000_001,
+            year_10000,
+            u64::MAX,
+        ];
+        for &a in &samples {
+            for &b in &samples {
+                let t = Times {
+                    created: a,
+                    modified: a,
+                    mft_modified: b,
+                    accessed: a,
+                };
+                let mut out = Vec::new();
+                push_times(&mut out, &t);
+                let text = |v: u64| {
+                    let mut buf = [0u8; 32];
+                    String::from_utf8(FileTimeIso(v).write_to(&mut buf).to_vec()).unwrap()
+                };
+                let expected = serde_json::json!({
+                    "created": text(a), "modified": text(a), "mft_modified": text(b), "accessed": text(a)
+                });
+                assert_eq!(String::from_utf8(out).unwrap(), expected.to_string());
+            }
         }
     }
 
