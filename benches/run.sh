@@ -81,28 +81,35 @@ peak_anon() {
     echo "$peak"
 }
 
-echo "| tool | median wall (s) | runs (s) | ratio to the first row | peak RSS (MiB) | peak anonymous (MiB) | output lines |"
-echo "|---|---|---|---|---|---|---|"
+# CPU time (user + system) is given beside the wall time: on a virtual machine whose host takes
+# cycles away (steal time), the wall time of the same run varied by 2x from minute to minute,
+# its CPU time much less. (Wine's server process is not a child of the command: its CPU time
+# is not counted for ntfs-reader.)
+echo "| tool | median wall (s) | runs (s) | ratio to the first row | median CPU (s) | peak RSS (MiB) | peak anonymous (MiB) | output lines |"
+echo "|---|---|---|---|---|---|---|---|"
 first=""
 for i in "${!names[@]}"; do
     times=()
+    cpus=()
     rss=0
     # One discarded run first: on this machine the first run of a command that writes a
     # gigabyte into memory the process has not touched before was 2-5x slower than the next.
     bash -c "${cmds[$i]} > '$out' 2>/dev/null" || true
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o bench-data/time.txt bash -c "${cmds[$i]} > '$out' 2>/dev/null" || true
-        read -r t m < bench-data/time.txt
+        /usr/bin/time -f "%e %M %U %S" -o bench-data/time.txt bash -c "${cmds[$i]} > '$out' 2>/dev/null" || true
+        read -r t m u s < bench-data/time.txt
         times+=("$t")
+        cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')")
         (( m > rss )) && rss=$m
     done
     median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     lines=$(wc -l < "$out")
     anon="–"
     [[ ${names[$i]} == ntfs-inspect* ]] && anon=$(( $(peak_anon "${cmds[$i]}") / 1024 ))
     [ -z "$first" ] && first=$median
     ratio=$(awk -v a="$median" -v b="$first" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    echo "| ${names[$i]} | $median | ${times[*]} | $ratio | $((rss / 1024)) | $anon | $lines |"
+    echo "| ${names[$i]} | $median | ${times[*]} | $ratio | $cpu | $((rss / 1024)) | $anon | $lines |"
 done
 
 if [ "$(id -u)" = 0 ]; then
