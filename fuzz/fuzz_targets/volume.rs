@@ -1,7 +1,7 @@
 //! A whole volume from the fuzz bytes: open, scan, every path, every reparse point resolved,
-//! the summary and the link report; then the streaming export path (`PathTable`), whose JSONL
-//! export must equal the `Scan`'s byte for byte (a differential check: any difference is a
-//! crash). Run with -max_len=131072 or 262144.
+//! the summary and the link report; then the streaming export path (`PathTable`), whose JSONL,
+//! CSV and bodyfile exports must equal the `Scan`'s byte for byte (a differential check: any
+//! difference is a crash). Run with -max_len=131072 or 262144.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use ntfs_inspect::export::{bodyfile, csv, json, Selection};
@@ -41,7 +41,13 @@ fuzz_target!(|data: &[u8]| {
     let (mut a, mut b) = (Vec::new(), Vec::new());
     let _ = json::write_jsonl(&mut a, &scan, &resolver, sel);
     let _ = json::write_jsonl(&mut b, &table, &by_table, sel);
-    assert!(a == b, "PathTable and Scan export differently");
+    assert!(a == b, "PathTable and Scan export JSONL differently");
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let _ = csv::write(&mut a, &scan, &resolver, sel);
     let _ = csv::write(&mut b, &table, &by_table, sel);
+    assert!(a == b, "PathTable and Scan export CSV differently");
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let _ = bodyfile::write(&mut a, &scan, &resolver, sel);
     let _ = bodyfile::write(&mut b, &table, &by_table, sel);
+    assert!(a == b, "PathTable and Scan export bodyfiles differently");
 });
