@@ -5,7 +5,7 @@
 //! `$FILE_NAME` times. Details and the differences from `fls` are in `docs/export.md`.
 
 use super::json::push_int;
-use super::Selection;
+use super::{LastTimes, Selection};
 use crate::file_name::{filetime_unix, FileName, Times};
 use crate::resolve::Resolver;
 use crate::scan::{Entry, ORPHAN_DIR, ROOT};
@@ -61,28 +61,44 @@ fn body_path(p: &str) -> String {
 }
 
 /// Appends [`body_path`]'s text. The bytes it replaces are ASCII, which never occur inside a
-/// multi-byte UTF-8 character, so they can be replaced byte by byte: the path is copied whole
-/// and its separators turned in place, unless it holds one of the rare bytes that grow.
+/// multi-byte UTF-8 character, so the path is copied whole and turned in place eight bytes at a
+/// time (`\` to `/`), unless it holds one of the rare bytes that grow (`|`, CR, LF): then it is
+/// written again byte by byte.
 fn push_body_path(out: &mut Vec<u8>, p: &str) {
     let bytes = p.as_bytes();
     if bytes.is_empty() {
         out.push(b'/');
         return;
     }
-    // A fold, not `any`: no early exit, so it runs on whole vectors.
-    let grows = bytes.iter().fold(false, |acc, &b| {
-        acc | (b == b'|') | (b == b'\r') | (b == b'\n')
-    });
+    let start = out.len();
+    out.extend_from_slice(bytes);
+    let mut grows = false;
+    let mut words = out[start..].chunks_exact_mut(8);
+    for word in &mut words {
+        let Ok(word) = <&mut [u8; 8]>::try_from(word) else {
+            continue;
+        };
+        let w = u64::from_le_bytes(*word);
+        if bytes_equal(w, b'|') | bytes_equal(w, b'\r') | bytes_equal(w, b'\n') != 0 {
+            grows = true;
+            break;
+        }
+        // 0x01 in each byte that is `\`, times `\` ^ `/`, turns exactly those bytes.
+        *word = (w ^ ((bytes_equal(w, b'\\') >> 7) * u64::from(b'\\' ^ b'/'))).to_le_bytes();
+    }
     if !grows {
-        let start = out.len();
-        out.extend_from_slice(bytes);
-        for b in &mut out[start..] {
-            if *b == b'\\' {
-                *b = b'/';
+        for b in words.into_remainder() {
+            match *b {
+                b'\\' => *b = b'/',
+                b'|' | b'\r' | b'\n' => grows = true,
+                _ => {}
             }
         }
+    }
+    if !grows {
         return;
     }
+    out.truncate(start);
     for &b in bytes {
         match b {
             b'\\' => out.push(b'/'),
@@ -94,6 +110,14 @@ fn push_body_path(out: &mut Vec<u8>, p: &str) {
     }
 }
 
+/// 0x80 in each byte of `w` that equals `b`, 0 elsewhere (exact: no carry crosses a byte,
+/// since `(x & 0x7F) + 0x7F` is at most 0xFE).
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = w ^ (0x0101_0101_0101_0101 * u64::from(b));
+    !(((x & LOW7) + LOW7) | x) & !LOW7
+}
+
 /// What every line of one record shares.
 struct Lines<'a> {
     record: u64,
@@ -102,36 +126,17 @@ struct Lines<'a> {
     deleted: &'a [u8],
 }
 
-/// The last `|atime|mtime|ctime|crtime` a record's lines hold, so that equal times (a name's
-/// are often its `$STANDARD_INFORMATION`'s, and every hard link repeats them) are copied, not
-/// formatted again.
-#[derive(Default)]
-struct LastTimes {
-    times: Option<Times>,
-    at: std::ops::Range<usize>,
-}
-
-impl LastTimes {
-    fn push(&mut self, out: &mut Vec<u8>, t: Times) {
-        if self.times == Some(t) {
-            out.extend_from_within(self.at.clone());
-            return;
+/// `|atime|mtime|ctime|crtime` in Unix seconds, each distinct value formatted once.
+fn push_unix_times(out: &mut Vec<u8>, t: &Times) {
+    let mut last: Option<(u64, std::ops::Range<usize>)> = None;
+    for ft in [t.accessed, t.modified, t.mft_modified, t.created] {
+        out.push(b'|');
+        let at = out.len();
+        match &last {
+            Some((v, r)) if *v == ft => out.extend_from_within(r.clone()),
+            _ => push_int(out, unix(ft)),
         }
-        let start = out.len();
-        let mut last: Option<(u64, std::ops::Range<usize>)> = None;
-        for ft in [t.accessed, t.modified, t.mft_modified, t.created] {
-            out.push(b'|');
-            let at = out.len();
-            match &last {
-                Some((v, r)) if *v == ft => out.extend_from_within(r.clone()),
-                _ => push_int(out, unix(ft)),
-            }
-            last = Some((ft, at..out.len()));
-        }
-        *self = LastTimes {
-            times: Some(t),
-            at: start..out.len(),
-        };
+        last = Some((ft, at..out.len()));
     }
 }
 
@@ -164,7 +169,7 @@ impl Lines<'_> {
         push_int(out, self.uid);
         out.extend_from_slice(b"|0|");
         push_int(out, size);
-        last.push(out, t.copied().unwrap_or_default());
+        last.push(out, &t.copied().unwrap_or_default(), push_unix_times);
         out.push(b'\n');
     }
 }
@@ -177,6 +182,9 @@ fn file_name_size(n: &FileName) -> u64 {
 /// `s.encode_utf16().count()`, from the UTF-8 bytes: one unit per character (per byte that is
 /// not a continuation byte), two for a four-byte character (lead byte 0xF0 or above).
 fn utf16_units(s: &str) -> u64 {
+    if s.is_ascii() {
+        return s.len() as u64;
+    }
     s.bytes()
         .map(|b| u64::from(b & 0xC0 != 0x80) + u64::from(b >= 0xF0))
         .sum()
@@ -285,7 +293,7 @@ mod tests {
         let mut last = LastTimes::default();
         let mut out = Vec::new();
         for x in [t, t, u, t] {
-            last.push(&mut out, x);
+            last.push(&mut out, &x, push_unix_times);
         }
         assert_eq!(out, b"|2|0|1|1|2|0|1|1|2|0|1|0|2|0|1|1".to_vec());
     }
@@ -297,6 +305,41 @@ mod tests {
         assert_eq!(body_path("\\a\rb"), "/a%0Db");
         assert_eq!(body_path(""), "/");
         assert_eq!(body_path("\\caf\u{e9}\\\u{65e5}"), "/caf\u{e9}/\u{65e5}");
+        // Every position of a word and of the tail, against the byte-by-byte rule.
+        let reference = |p: &str| -> String {
+            let mut s = String::new();
+            for c in p.chars() {
+                match c {
+                    '\\' => s.push('/'),
+                    '|' => s.push_str("%7C"),
+                    '\r' => s.push_str("%0D"),
+                    '\n' => s.push_str("%0A"),
+                    c => s.push(c),
+                }
+            }
+            if p.is_empty() {
+                s.push('/');
+            }
+            s
+        };
+        for len in 0..20 {
+            for at in 0..len {
+                for c in ['\\', '|', '\r', '\n', '/', '\u{5c}', '\u{e9}', '\u{dc}'] {
+                    let p: String = (0..len)
+                        .map(|i| {
+                            if i == at {
+                                c
+                            } else if i % 3 == 0 {
+                                '\\'
+                            } else {
+                                'a'
+                            }
+                        })
+                        .collect();
+                    assert_eq!(body_path(&p), reference(&p), "{p:?}");
+                }
+            }
+        }
         assert_eq!(unix(0), 0);
         assert_eq!(unix(116_444_736_000_000_000), 0);
         assert_eq!(unix(116_444_736_010_000_000), 1);

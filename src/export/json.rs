@@ -159,29 +159,6 @@ const TIMES_TEMPLATE: &[u8; 172] = b"{\"created\":\"____________________________
 /// Where `TIMES_TEMPLATE`'s blanks start.
 const TIMES_AT: [usize; 4] = [12, 54, 100, 142];
 
-/// The last times object a record's JSON holds, so that an equal one (a name's four times are
-/// often its `$STANDARD_INFORMATION`'s, and hard links share theirs) is copied, not formatted.
-#[derive(Default)]
-struct LastTimes {
-    times: Option<Times>,
-    at: std::ops::Range<usize>,
-}
-
-impl LastTimes {
-    fn push(&mut self, out: &mut Vec<u8>, t: &Times) {
-        if self.times.as_ref() == Some(t) {
-            out.extend_from_within(self.at.clone());
-            return;
-        }
-        let start = out.len();
-        push_times(out, t);
-        *self = LastTimes {
-            times: Some(*t),
-            at: start..out.len(),
-        };
-    }
-}
-
 fn push_name(out: &mut Vec<u8>, n: &FileName, last: &mut LastTimes) {
     out.extend_from_slice(b"{\"name\":");
     push_str(out, &n.name);
@@ -194,7 +171,7 @@ fn push_name(out: &mut Vec<u8>, n: &FileName, last: &mut LastTimes) {
     out.extend_from_slice(b",\"file_attributes\":");
     push_int(out, n.file_attributes);
     out.extend_from_slice(b",\"times\":");
-    last.push(out, &n.times);
+    last.push(out, &n.times, push_times);
     out.push(b'}');
 }
 
@@ -350,7 +327,7 @@ impl Record<'_> {
         match &e.standard_information {
             Some(si) => {
                 out.extend_from_slice(b",\"si_times\":");
-                last.push(out, &si.times);
+                last.push(out, &si.times, push_times);
                 out.extend_from_slice(b",\"si_flags\":");
                 push_int(out, si.file_attributes);
                 out.extend_from_slice(b",\"si_flag_names\":");
@@ -388,7 +365,7 @@ impl Serialize for Record<'_> {
     }
 }
 
-use super::{with_record, Selection, SkipFirst};
+use super::{with_record, LastTimes, Selection, SkipFirst};
 use crate::resolve::Resolver;
 use crate::scan::{Entry, ROOT};
 use crate::tree::Tree;
@@ -508,7 +485,7 @@ mod tests {
             let mut alone = Vec::new();
             push_times(&mut alone, &t);
             let start = out.len();
-            last.push(&mut out, &t);
+            last.push(&mut out, &t, push_times);
             assert_eq!(out[start..], alone[..]);
         }
     }

@@ -6,6 +6,7 @@ pub mod bodyfile;
 pub mod csv;
 pub mod json;
 
+use crate::file_name::Times;
 use crate::reparse::{self, ReparsePoint};
 use crate::resolve::{Resolution, Resolver};
 use crate::scan::Entry;
@@ -69,6 +70,36 @@ impl Selection {
     /// True when `e` is exported: base records in use, plus deleted ones when asked.
     pub fn wants(&self, e: &Entry) -> bool {
         e.is_base() && (e.in_use || (self.deleted && e.is_deleted_file()))
+    }
+}
+
+/// The last times a record's output holds and where their text is, so that equal times (a
+/// name's four are often its `$STANDARD_INFORMATION`'s, and every hard link repeats them) are
+/// copied rather than formatted again. Each writer brings its own format.
+#[derive(Default)]
+pub(crate) struct LastTimes {
+    times: Option<Times>,
+    at: std::ops::Range<usize>,
+}
+
+impl LastTimes {
+    /// Appends `t` as `format` writes it, or a copy of the same text written last time.
+    pub(crate) fn push(
+        &mut self,
+        out: &mut Vec<u8>,
+        t: &Times,
+        format: impl FnOnce(&mut Vec<u8>, &Times),
+    ) {
+        if self.times.as_ref() == Some(t) {
+            out.extend_from_within(self.at.clone());
+            return;
+        }
+        let start = out.len();
+        format(out, t);
+        *self = LastTimes {
+            times: Some(*t),
+            at: start..out.len(),
+        };
     }
 }
 
