@@ -347,7 +347,8 @@ mod tests {
         cases.push(vec![0x41, 0x00, 0x42]); // odd length: the last byte is no unit
         cases.push(vec![0x80, 0x00]); // U+0080: one unit, not ASCII
         cases.push(vec![0x41, 0x01]); // U+0141: high byte set
-                                      // A non-ASCII unit at every position of a word and of the tail.
+
+        // A non-ASCII unit at every position of a word and of the tail.
         for len in 1..=9 {
             for at in 0..len {
                 for wide in ["é", "\u{141}", "\u{7f}"] {

@@ -484,13 +484,14 @@ impl<'v> PathTable<'v> {
                 kids[*at] = k;
                 *at += 1;
             }
+            // Each directory's run, where `starts` says it is.
             let mut runs: Vec<&mut [Kid]> = Vec::new();
             let mut rest = kids.as_mut_slice();
-            while let Some(first) = rest.first() {
-                let dir = first.dir;
-                let len = rest.iter().position(|k| k.dir != dir).unwrap_or(rest.len());
-                let (run, tail) = rest.split_at_mut(len);
-                runs.push(run);
+            for w in starts.windows(2) {
+                let (run, tail) = rest.split_at_mut((w[1] - w[0]) as usize);
+                if !run.is_empty() {
+                    runs.push(run);
+                }
                 rest = tail;
             }
             runs.into_par_iter()

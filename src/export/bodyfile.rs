@@ -51,7 +51,7 @@ fn mode_bytes(e: &Entry) -> [u8; 12] {
     [name_kind, b'/', kind, r, w, b'x', r, w, b'x', r, w, b'x']
 }
 
-/// A path for the body file: `\\` separators become `/`; `|`, CR and LF (which would break the
+/// A path for the body file: `\` separators become `/`; `|`, CR and LF (which would break the
 /// line) are written as `%7C`, `%0D`, `%0A`.
 #[cfg(test)]
 fn body_path(p: &str) -> String {

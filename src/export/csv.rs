@@ -5,7 +5,7 @@
 
 use super::json::push_int;
 use super::{with_record, Record, Selection};
-use crate::file_name::{FileName, FileTimeIso, Namespace, Times};
+use crate::file_name::{FileName, FileTimeIso, Namespace};
 use crate::reparse::ReparseContent;
 use crate::resolve::Resolver;
 use crate::scan::ROOT;
@@ -316,15 +316,14 @@ fn write_row(
         push_si_flags(w.out, s.file_attributes);
     }
     w.plain(name.map_or("", |n| name_type(n.namespace)));
-    let pick = |t: Option<&Times>, f: fn(&Times) -> u64| t.map(f);
-    w.time(pick(si_t, |t| t.created));
-    w.time(pick(fn_t, |t| t.created));
-    w.time(pick(si_t, |t| t.modified));
-    w.time(pick(fn_t, |t| t.modified));
-    w.time(pick(si_t, |t| t.mft_modified));
-    w.time(pick(fn_t, |t| t.mft_modified));
-    w.time(pick(si_t, |t| t.accessed));
-    w.time(pick(fn_t, |t| t.accessed));
+    w.time(si_t.map(|t| t.created));
+    w.time(fn_t.map(|t| t.created));
+    w.time(si_t.map(|t| t.modified));
+    w.time(fn_t.map(|t| t.modified));
+    w.time(si_t.map(|t| t.mft_modified));
+    w.time(fn_t.map(|t| t.mft_modified));
+    w.time(si_t.map(|t| t.accessed));
+    w.time(fn_t.map(|t| t.accessed));
     w.num(e.hard_links());
     w.text(full);
     w.plain(tag.and_then(|t| t.name()).unwrap_or(""));

@@ -103,19 +103,8 @@ fn push_bool(out: &mut Vec<u8>, v: bool) {
     out.extend_from_slice(if v { b"true" } else { b"false" });
 }
 
-/// Appends a formatted time as a JSON string. The common length (a four-digit year) is copied
-/// as a fixed-size array, which compiles to a few moves instead of a call to `memcpy`.
-fn push_time_text(out: &mut Vec<u8>, text: &[u8]) {
-    out.push(b'"');
-    match <&[u8; 28]>::try_from(text) {
-        Ok(fixed) => out.extend_from_slice(fixed),
-        Err(_) => out.extend_from_slice(text),
-    }
-    out.push(b'"');
-}
-
 fn push_times(out: &mut Vec<u8>, t: &Times) {
-    // A file's four times are often the same value: format each distinct one once.
+    // A file's four times are often the same value: one equal to the time before it is copied.
     let values = [t.created, t.modified, t.mft_modified, t.accessed];
     let mut texts = [[0u8; 32]; 4];
     let mut lens = [0usize; 4];
@@ -147,7 +136,9 @@ fn push_times(out: &mut Vec<u8>, t: &Times) {
     .enumerate()
     {
         out.extend_from_slice(key);
-        push_time_text(out, &texts[i][..lens[i]]);
+        out.push(b'"');
+        out.extend_from_slice(&texts[i][..lens[i]]);
+        out.push(b'"');
     }
     out.push(b'}');
 }
@@ -175,7 +166,6 @@ fn push_name(out: &mut Vec<u8>, n: &FileName, last: &mut LastTimes) {
     out.push(b'}');
 }
 
-/// `[a,b,...]` of strings.
 /// The paths array as [`Tree::paths_of`] gives it (`\\` for the root; a path equal to the one
 /// before it is not repeated), each path escaped as the tree writes it.
 fn push_tree_paths(out: &mut Vec<u8>, tree: &dyn Tree, e: &Entry) {
@@ -207,6 +197,7 @@ fn push_tree_paths(out: &mut Vec<u8>, tree: &dyn Tree, e: &Entry) {
     out.push(b']');
 }
 
+/// `[a,b,...]` of strings.
 fn push_str_array<'s>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'s str>) {
     out.push(b'[');
     for (i, s) in items.into_iter().enumerate() {
