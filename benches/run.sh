@@ -6,7 +6,8 @@
 #
 # Peers (built or installed here, outside the project's build, under bench-data/tools):
 #   fls -r -p (The Sleuth Kit), fsntfsinfo -H (libfsntfs), mft_dump -o csv (`cargo install mft`,
-#   on the $MFT extracted with icat), and benches/peers/ntfs-reader-paths (the ntfs-reader crate).
+#   on the $MFT extracted with icat), and benches/peers/ntfs-reader-paths (the ntfs-reader crate);
+#   and the yardstick the issue gives, benches/peers/minimal-pass (a minimal pass over the $MFT).
 # Results go to stdout as Markdown tables; docs/performance.md keeps the figures.
 #
 # Also measured: a dynamic VHD of the volume (VOLUME with .vhd for .raw, when it exists: make
@@ -33,6 +34,12 @@ rustup target list --installed | grep -qx "$win" || rustup target add "$win"
 for pkg in gcc-mingw-w64-x86-64 wine wine64; do
     dpkg -s "$pkg" >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null
 done
+# The issue's yardstick, a minimal pass over the same $MFT bytes (benches/peers/minimal-pass).
+[ -x "$tools/minimal-pass" ] || {
+    cargo build --release --quiet --manifest-path benches/peers/minimal-pass/Cargo.toml \
+        --target-dir bench-data/target
+    cp bench-data/target/release/minimal-pass "$tools/"
+}
 [ -f "$tools/ntfs-reader-paths.exe" ] || {
     cargo build --release --quiet --manifest-path benches/peers/ntfs-reader-paths/Cargo.toml \
         --target-dir bench-data/target --target "$win"
@@ -61,6 +68,9 @@ add "ntfs-inspect mft --format bodyfile" "target/release/ntfs-inspect mft $vol -
 vhd="${vol%.raw}.vhd"
 [ "$vhd" != "$vol" ] && [ -f "$vhd" ] &&
     add "ntfs-inspect mft --format jsonl (dynamic VHD)" "target/release/ntfs-inspect mft $vhd --format jsonl"
+# The yardstick twice: through a map, and with read(2); the faster one is the floor.
+add "minimal pass, mapped (fixups, names, reparse, every path: the yardstick)" "$tools/minimal-pass $mft"
+add "minimal pass, read(2)" "$tools/minimal-pass --read $mft"
 add "ntfs-reader 0.6 (every path, under Wine)" "/usr/lib/wine/wine64 $tools/ntfs-reader-paths.exe $vol"
 add "mft_dump -o csv" "$tools/bin/mft_dump -o csv $mft"
 add "fsntfsinfo -H" "fsntfsinfo -H $vol"
