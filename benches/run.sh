@@ -40,7 +40,7 @@ done
         --target-dir bench-data/target
     cp bench-data/target/release/minimal-pass "$tools/"
 }
-[ -f "$tools/ntfs-reader-paths.exe" ] || {
+[ -f "$tools/ntfs-reader-paths.exe" ] && [ -f "$tools/bcryptprimitives.dll" ] || {
     cargo build --release --quiet --manifest-path benches/peers/ntfs-reader-paths/Cargo.toml \
         --target-dir bench-data/target --target "$win"
     cp "bench-data/target/$win/release/ntfs-reader-paths.exe" "$tools/"
