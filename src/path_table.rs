@@ -31,9 +31,9 @@ use std::sync::OnceLock;
 
 /// How many chunks ahead of the one being decoded the first pass asks the kernel to read.
 const PREFETCH_CHUNKS: u64 = 8;
-/// Chunks rendered in parallel before their output is written (bounds the output held: each
-/// chunk holds its record bytes and its rendered text, a few MiB).
-const BATCH_CHUNKS: usize = 4;
+/// At most this many chunks are rendered or waiting to be written (bounds the output held:
+/// each holds its rendered text, about 2 MiB of JSON).
+const WINDOW_CHUNKS: usize = 8;
 
 const VALID: u8 = 1;
 const IN_USE: u8 = 2;
@@ -872,6 +872,6 @@ impl Tree for PathTable<'_> {
             });
             result
         };
-        render_in_order(&chunks, BATCH_CHUNKS, w, &chunk)
+        render_in_order(&chunks, WINDOW_CHUNKS, w, &chunk)
     }
 }

@@ -949,9 +949,9 @@ impl Scan {
     }
 }
 
-/// Base records rendered per parallel task, and per batch held in memory at once.
+/// Base records rendered per parallel task, and how many records' output may be held at once.
 const RENDER_TASK: usize = 2048;
-const RENDER_BATCH: usize = 64 * 1024;
+const RENDER_WINDOW: usize = 64 * 1024;
 
 impl crate::tree::Tree for Scan {
     fn entry(&self, n: u64) -> Option<std::borrow::Cow<'_, Entry>> {
@@ -974,7 +974,7 @@ impl crate::tree::Tree for Scan {
     ) -> std::io::Result<()> {
         let entries: Vec<&Entry> = self.entries.iter().filter(|e| sel.wants(e)).collect();
         let tasks: Vec<&[&Entry]> = entries.chunks(RENDER_TASK).collect();
-        crate::tree::render_in_order(&tasks, RENDER_BATCH / RENDER_TASK, w, &|task, _, out| {
+        crate::tree::render_in_order(&tasks, RENDER_WINDOW / RENDER_TASK, w, &|task, _, out| {
             task.iter().try_for_each(|e| render(e, out))
         })
     }

@@ -7,7 +7,6 @@
 use crate::export::Selection;
 use crate::file_name::FileName;
 use crate::scan::{Entry, ROOT};
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -107,53 +106,220 @@ pub trait Tree: Sync {
 pub(crate) type RenderTask<'r, T> =
     dyn Fn(&T, &mut Vec<u8>, &mut Vec<u8>) -> io::Result<()> + Sync + 'r;
 
-/// Renders `tasks` on all cores, `batch` tasks at a time, and writes their output to `w` in task
-/// order. `render(task, scratch, out)` gets a scratch buffer and an emptied output buffer, both
-/// reused batch after batch (fresh buffers made the kernel zero new pages every time).
+/// Renders `tasks` on all cores and writes their output to `w` in task order, holding at most
+/// `window` rendered or rendering tasks at a time. `render(task, scratch, out)` gets a scratch
+/// buffer (one per worker) and an emptied output buffer; both are reused (fresh buffers made
+/// the kernel zero new pages every time).
 ///
-/// Batches render on the rayon pool from a thread of their own while this thread writes the
-/// previous batch: writing a GB of output is not free, and the cores should not wait for it.
-/// The channel is a rendezvous, so at most two batches are held. A write error stops the
-/// renderer and is returned.
+/// One worker per rayon thread takes the next task as soon as it is free, while this thread
+/// writes each task's output as soon as it and all before it are done: writing a GB of output
+/// is not free, and the cores should not wait for it, nor for the slowest task of a batch
+/// (batches of four tasks with a barrier between them, rendered by rayon, cost a fifth of the
+/// export's time to `/dev/null`). (Having this thread render too while the output it must
+/// write next is not ready, with one worker fewer, was no faster and varied more.) A render error is returned once every task before it is written; a
+/// write error stops the workers and is returned.
 pub(crate) fn render_in_order<T: Sync>(
     tasks: &[T],
-    batch: usize,
+    window: usize,
     w: &mut dyn Write,
     render: &RenderTask<'_, T>,
 ) -> io::Result<()> {
-    type Batch = Vec<(Vec<u8>, Vec<u8>)>;
-    let batch = batch.max(1);
-    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<Batch>>(0);
-    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            for tasks in tasks.chunks(batch) {
-                let mut bufs = empty_rx.try_recv().unwrap_or_default();
-                bufs.resize(batch, (Vec::new(), Vec::new()));
-                let done: io::Result<()> = tasks
-                    .par_iter()
-                    .zip(bufs.par_iter_mut())
-                    .map(|(task, (scratch, out))| {
-                        out.clear();
-                        render(task, scratch, out)
-                    })
-                    .collect();
-                let sent = match done {
-                    Ok(()) => full_tx.send(Ok(bufs.into_iter().take(tasks.len()).collect())),
-                    Err(e) => full_tx.send(Err(e)),
-                };
-                if sent.is_err() {
-                    return; // the writer stopped (write error)
+    use std::sync::{Condvar, Mutex, PoisonError};
+    struct Shared {
+        /// The next task a worker takes.
+        next: usize,
+        /// How many tasks are written; workers stay below `written + window`.
+        written: usize,
+        /// Task `i`'s result, at `i % window`, until it is written.
+        done: Vec<Option<io::Result<Vec<u8>>>>,
+        /// Output buffers given back by the writer.
+        free: Vec<Vec<u8>>,
+        stop: bool,
+    }
+    let window = window.max(1);
+    let shared = Mutex::new(Shared {
+        next: 0,
+        written: 0,
+        done: (0..window).map(|_| None).collect(),
+        free: Vec::new(),
+        stop: false,
+    });
+    // `ready`: a task's result was stored; `room`: the writer moved on (or stopped).
+    let (ready, room) = (Condvar::new(), Condvar::new());
+    let lock = || shared.lock().unwrap_or_else(PoisonError::into_inner);
+    let stop = || {
+        lock().stop = true;
+        room.notify_all();
+        ready.notify_all();
+    };
+    // Should a render panic, the writer must not wait for its task forever: the scope then
+    // ends and passes the panic on.
+    struct OnPanic<F: Fn()>(F);
+    impl<F: Fn()> Drop for OnPanic<F> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                (self.0)();
+            }
+        }
+    }
+    // Takes the next task, when it is within the window.
+    let claim = |s: &mut Shared| {
+        if s.stop || s.next >= tasks.len() || s.next >= s.written + window {
+            return None;
+        }
+        s.next += 1;
+        Some((s.next - 1, s.free.pop().unwrap_or_default()))
+    };
+    let run = |i: usize, mut out: Vec<u8>, scratch: &mut Vec<u8>| {
+        out.clear();
+        let result = render(&tasks[i], scratch, &mut out).map(|()| out);
+        let mut s = lock();
+        s.done[i % window] = Some(result);
+        if i == s.written {
+            ready.notify_one();
+        }
+    };
+    let worker = || {
+        let _guard = OnPanic(stop);
+        let mut scratch = Vec::new();
+        loop {
+            let (i, out) = {
+                let mut s = lock();
+                loop {
+                    if let Some(task) = claim(&mut s) {
+                        break task;
+                    }
+                    if s.stop || s.next >= tasks.len() {
+                        return;
+                    }
+                    s = room.wait(s).unwrap_or_else(PoisonError::into_inner);
                 }
-            }
-        });
-        for rendered in full_rx {
-            let rendered = rendered?;
-            for (_, out) in &rendered {
-                w.write_all(out)?;
-            }
-            let _ = empty_tx.send(rendered);
+            };
+            run(i, out, &mut scratch);
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..rayon::current_num_threads().max(1) {
+            scope.spawn(worker);
+        }
+        let _guard = OnPanic(stop);
+        for i in 0..tasks.len() {
+            let result = {
+                let mut s = lock();
+                loop {
+                    if let Some(r) = s.done[i % window].take() {
+                        break r;
+                    }
+                    if s.stop {
+                        return Err(io::Error::other("a renderer stopped"));
+                    }
+                    s = ready.wait(s).unwrap_or_else(PoisonError::into_inner);
+                }
+            };
+            let out = match result.and_then(|out| w.write_all(&out).map(|()| out)) {
+                Ok(out) => out,
+                Err(e) => {
+                    stop();
+                    return Err(e);
+                }
+            };
+            let mut s = lock();
+            s.free.push(out);
+            s.written = i + 1;
+            room.notify_all();
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Renders task `i` as its decimal number and a newline, later tasks often finishing first.
+    fn numbered(i: &usize, _: &mut Vec<u8>, out: &mut Vec<u8>) -> io::Result<()> {
+        // Uneven work, so that workers finish out of order.
+        let spin = (i * 7919) % 5000;
+        let mut x = 0u64;
+        for k in 0..spin {
+            x = std::hint::black_box(x.wrapping_add(k as u64));
+        }
+        out.extend_from_slice(format!("{i}\n").as_bytes());
+        Ok(())
+    }
+
+    fn expected(n: usize) -> Vec<u8> {
+        (0..n).flat_map(|i| format!("{i}\n").into_bytes()).collect()
+    }
+
+    #[test]
+    fn output_is_in_task_order_for_every_window() {
+        let tasks: Vec<usize> = (0..2000).collect();
+        for window in [0, 1, 2, 3, 8, 64, 5000] {
+            let mut out = Vec::new();
+            render_in_order(&tasks, window, &mut out, &numbered).unwrap();
+            assert_eq!(out, expected(tasks.len()), "window {window}");
+        }
+        let mut out = Vec::new();
+        render_in_order(&[] as &[usize], 4, &mut out, &numbered).unwrap();
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_render_error_comes_after_every_earlier_task_is_written() {
+        let tasks: Vec<usize> = (0..500).collect();
+        for bad in [0, 1, 7, 499] {
+            let mut out = Vec::new();
+            let err = render_in_order(&tasks, 4, &mut out, &|&i, s, o| {
+                if i == bad {
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, "bad task"));
+                }
+                numbered(&i, s, o)
+            })
+            .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert_eq!(out, expected(bad), "error at task {bad}");
+        }
+    }
+
+    /// Accepts `limit` bytes, then fails.
+    struct Failing {
+        written: usize,
+        limit: usize,
+    }
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.written + buf.len() > self.limit {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            self.written += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_error_stops_the_workers_and_is_returned() {
+        let tasks: Vec<usize> = (0..5000).collect();
+        for limit in [0, 10, 1000] {
+            let mut w = Failing { written: 0, limit };
+            let err = render_in_order(&tasks, 3, &mut w, &numbered).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "panicked")]
+    fn a_panicking_render_is_passed_on_not_waited_for() {
+        let tasks: Vec<usize> = (0..100).collect();
+        let _ = render_in_order(&tasks, 2, &mut Vec::new(), &|&i, s, o| {
+            if i == 5 {
+                panic!("render panicked");
+            }
+            numbered(&i, s, o)
+        });
+    }
 }
