@@ -201,7 +201,15 @@ pub(crate) fn render_in_order<T: Sync>(
     std::thread::scope(|scope| {
         // The workers run on the rayon pool's threads, whose allocator arenas still hold what
         // the first pass freed: fresh threads made the export's peak heap ~15 MiB larger.
-        scope.spawn(|| rayon::broadcast(|_| worker()));
+        // Called from a pool thread (a library user's parallel job), a broadcast would wait
+        // for that very thread, so the workers are threads of their own then.
+        if rayon::current_thread_index().is_some() {
+            for _ in 0..rayon::current_num_threads().max(1) {
+                scope.spawn(worker);
+            }
+        } else {
+            scope.spawn(|| rayon::broadcast(|_| worker()));
+        }
         let _guard = OnPanic(stop);
         for i in 0..tasks.len() {
             let result = {
@@ -233,7 +241,7 @@ pub(crate) fn render_in_order<T: Sync>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -309,6 +317,22 @@ mod tests {
             let err = render_in_order(&tasks, 3, &mut w, &numbered).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
         }
+    }
+
+    #[test]
+    fn called_from_a_pool_thread_it_does_not_wait_for_itself() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        rayon::spawn(move || {
+            let tasks: Vec<usize> = (0..300).collect();
+            let mut out = Vec::new();
+            let r = render_in_order(&tasks, 4, &mut out, &numbered);
+            let _ = tx.send((r.is_ok(), out));
+        });
+        let (ok, out) = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("render_in_order from a rayon thread hung");
+        assert!(ok);
+        assert_eq!(out, expected(300));
     }
 
     #[test]
