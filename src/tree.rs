@@ -115,9 +115,11 @@ pub(crate) type RenderTask<'r, T> =
 /// writes each task's output as soon as it and all before it are done: writing a GB of output
 /// is not free, and the cores should not wait for it, nor for the slowest task of a batch
 /// (batches of four tasks with a barrier between them, rendered by rayon, cost a fifth of the
-/// export's time to `/dev/null`). (Having this thread render too while the output it must
-/// write next is not ready, with one worker fewer, was no faster and varied more.) A render error is returned once every task before it is written; a
-/// write error stops the workers and is returned.
+/// export's time to `/dev/null`). Having this thread render too while the output it must write
+/// next is not ready, with one worker fewer, was no faster and varied more.
+///
+/// A render error is returned once every task before it is written; a write error stops the
+/// workers and is returned; a panicking render is passed on, not waited for.
 pub(crate) fn render_in_order<T: Sync>(
     tasks: &[T],
     window: usize,
