@@ -31,8 +31,8 @@ use std::sync::OnceLock;
 
 /// How many chunks ahead of the one being decoded the first pass asks the kernel to read.
 const PREFETCH_CHUNKS: u64 = 8;
-/// At most this many chunks are rendered or waiting to be written (bounds the output held:
-/// each holds its rendered text, about 2 MiB of JSON).
+/// At most this many chunks (or two a worker, on a machine with more than four cores) are
+/// rendered or waiting to be written: it bounds the output held, about 2 MiB of JSON a chunk.
 const WINDOW_CHUNKS: usize = 8;
 
 const VALID: u8 = 1;

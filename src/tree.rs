@@ -107,7 +107,7 @@ pub(crate) type RenderTask<'r, T> =
     dyn Fn(&T, &mut Vec<u8>, &mut Vec<u8>) -> io::Result<()> + Sync + 'r;
 
 /// Renders `tasks` on all cores and writes their output to `w` in task order, holding at most
-/// `window` rendered or rendering tasks at a time. `render(task, scratch, out)` gets a scratch
+/// `window` rendered or rendering tasks at a time (or two a worker, if more). `render(task, scratch, out)` gets a scratch
 /// buffer (one per worker) and an emptied output buffer; both are reused (fresh buffers made
 /// the kernel zero new pages every time).
 ///
@@ -138,7 +138,8 @@ pub(crate) fn render_in_order<T: Sync>(
         free: Vec<Vec<u8>>,
         stop: bool,
     }
-    let window = window.max(1);
+    // Two tasks a worker at least, so that a machine with more cores than the window is used.
+    let window = window.max(2 * rayon::current_num_threads()).max(1);
     let shared = Mutex::new(Shared {
         next: 0,
         written: 0,
