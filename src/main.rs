@@ -712,6 +712,20 @@ fn mft(src: &SourceArgs, format: MftFormat, deleted: bool, output: Option<PathBu
         ),
         None => Box::new(io::stdout().lock()),
     };
+    // The export of a large volume takes longer than its scan: say how far it is, on a
+    // terminal, unless the output goes to that terminal too.
+    let show = io::stderr().is_terminal()
+        && o.volume.record_count() > 200_000
+        && (output.is_some() || !io::stdout().is_terminal());
+    let out: Box<dyn Write> = match show {
+        true => Box::new(ExportProgress::new(out, |written, done| {
+            eprint!("\rexporting: {} MiB written", written >> 20);
+            if done {
+                eprintln!();
+            }
+        })),
+        false => out,
+    };
     // Small: the exporters write whole rendered chunks (hundreds of KiB to MiBs each), which a
     // BufWriter passes straight through only when they are at least its capacity; below it,
     // every byte of the output was copied once more (a tenth of the CSV's instructions).
@@ -724,6 +738,49 @@ fn mft(src: &SourceArgs, format: MftFormat, deleted: bool, output: Option<PathBu
     }
     w.flush()?;
     Ok(())
+}
+
+/// Passes every byte to `inner` and calls `report(bytes written, finished)` each time another
+/// 64 MiB have gone through, and once at the end: the export's progress line.
+struct ExportProgress<W: Write, F: Fn(u64, bool)> {
+    inner: W,
+    report: F,
+    written: u64,
+    reported: u64,
+}
+
+impl<W: Write, F: Fn(u64, bool)> ExportProgress<W, F> {
+    const EVERY: u64 = 64 << 20;
+
+    fn new(inner: W, report: F) -> Self {
+        ExportProgress {
+            inner,
+            report,
+            written: 0,
+            reported: 0,
+        }
+    }
+}
+
+impl<W: Write, F: Fn(u64, bool)> Write for ExportProgress<W, F> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.reported >= Self::EVERY {
+            self.reported = self.written;
+            (self.report)(self.written, false);
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write, F: Fn(u64, bool)> Drop for ExportProgress<W, F> {
+    fn drop(&mut self) {
+        (self.report)(self.written, true);
+    }
 }
 
 fn links(src: &SourceArgs, format: LinksFormat) -> AppResult {
@@ -882,4 +939,34 @@ fn reparse_cmd(src: &SourceArgs, path: &str, raw: bool) -> AppResult {
     printer.print_all(value).map_err(AppError::Output)?;
     w.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn export_progress_reports_every_64_mib_and_at_the_end() {
+        let reports = RefCell::new(Vec::new());
+        let mut bytes = Vec::new();
+        {
+            let mut w =
+                ExportProgress::new(&mut bytes, |n, done| reports.borrow_mut().push((n, done)));
+            let piece = vec![7u8; 3 << 20];
+            for _ in 0..50 {
+                w.write_all(&piece).unwrap();
+            }
+            w.write_all(b"end").unwrap();
+            w.flush().unwrap();
+        }
+        assert_eq!(bytes.len(), 150 * (1 << 20) + 3);
+        assert!(bytes.iter().take(150 << 20).all(|&b| b == 7) && bytes.ends_with(b"end"));
+        let mib = |m: u64| m << 20;
+        assert_eq!(
+            reports.into_inner(),
+            vec![(mib(66), false), (mib(132), false), (mib(150) + 3, true)]
+        );
+    }
 }
