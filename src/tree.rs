@@ -107,9 +107,9 @@ pub(crate) type RenderTask<'r, T> =
     dyn Fn(&T, &mut Vec<u8>, &mut Vec<u8>) -> io::Result<()> + Sync + 'r;
 
 /// Renders `tasks` on all cores and writes their output to `w` in task order, holding at most
-/// `window` rendered or rendering tasks at a time (or two a worker, if more). `render(task, scratch, out)` gets a scratch
-/// buffer (one per worker) and an emptied output buffer; both are reused (fresh buffers made
-/// the kernel zero new pages every time).
+/// `window` rendered or rendering tasks at a time (or two a worker, if more).
+/// `render(task, scratch, out)` gets a scratch buffer (one per worker) and an emptied output
+/// buffer; both are reused (fresh buffers made the kernel zero new pages every time).
 ///
 /// One worker on each rayon thread takes the next task as soon as it is free, while this thread
 /// writes each task's output as soon as it and all before it are done: writing a GB of output
@@ -139,7 +139,7 @@ pub(crate) fn render_in_order<T: Sync>(
         stop: bool,
     }
     // Two tasks a worker at least, so that a machine with more cores than the window is used.
-    let window = window.max(2 * rayon::current_num_threads()).max(1);
+    let window = window.max(2 * rayon::current_num_threads());
     let shared = Mutex::new(Shared {
         next: 0,
         written: 0,
@@ -165,40 +165,29 @@ pub(crate) fn render_in_order<T: Sync>(
             }
         }
     }
-    // Takes the next task, when it is within the window.
-    let claim = |s: &mut Shared| {
-        if s.stop || s.next >= tasks.len() || s.next >= s.written + window {
-            return None;
-        }
-        s.next += 1;
-        Some((s.next - 1, s.free.pop().unwrap_or_default()))
-    };
-    let run = |i: usize, mut out: Vec<u8>, scratch: &mut Vec<u8>| {
-        out.clear();
-        let result = render(&tasks[i], scratch, &mut out).map(|()| out);
-        let mut s = lock();
-        s.done[i % window] = Some(result);
-        if i == s.written {
-            ready.notify_one();
-        }
-    };
     let worker = || {
         let _guard = OnPanic(stop);
         let mut scratch = Vec::new();
         loop {
-            let (i, out) = {
+            // The next task, once it is within the window.
+            let (i, mut out) = {
                 let mut s = lock();
-                loop {
-                    if let Some(task) = claim(&mut s) {
-                        break task;
-                    }
-                    if s.stop || s.next >= tasks.len() {
-                        return;
-                    }
+                while !s.stop && s.next < tasks.len() && s.next >= s.written + window {
                     s = room.wait(s).unwrap_or_else(PoisonError::into_inner);
                 }
+                if s.stop || s.next >= tasks.len() {
+                    return;
+                }
+                s.next += 1;
+                (s.next - 1, s.free.pop().unwrap_or_default())
             };
-            run(i, out, &mut scratch);
+            out.clear();
+            let result = render(&tasks[i], &mut scratch, &mut out).map(|()| out);
+            let mut s = lock();
+            s.done[i % window] = Some(result);
+            if i == s.written {
+                ready.notify_one();
+            }
         }
     };
     std::thread::scope(|scope| {
@@ -207,7 +196,7 @@ pub(crate) fn render_in_order<T: Sync>(
         // Called from a pool thread (a library user's parallel job), a broadcast would wait
         // for that very thread, so the workers are threads of their own then.
         if rayon::current_thread_index().is_some() {
-            for _ in 0..rayon::current_num_threads().max(1) {
+            for _ in 0..rayon::current_num_threads() {
                 scope.spawn(worker);
             }
         } else {
