@@ -190,11 +190,17 @@ fn drive(src: &SourceArgs) -> Result<char, Error> {
     }
 }
 
+/// Whether a progress line goes to stderr: a terminal, and a volume large enough to take a
+/// while.
+fn shows_progress(o: &Opened) -> bool {
+    io::stderr().is_terminal() && o.volume.record_count() > 200_000
+}
+
 /// Runs a pass over every record of the volume, with a progress line on stderr when stderr is
 /// a terminal and the volume is large.
 fn with_progress<T>(o: &Opened, pass: impl FnOnce(&(dyn Fn(u64) + Sync)) -> T) -> T {
     let total = o.volume.record_count();
-    if !(io::stderr().is_terminal() && total > 200_000) {
+    if !shows_progress(o) {
         return pass(&|_| {});
     }
     let t = pass(&|done| {
@@ -714,9 +720,7 @@ fn mft(src: &SourceArgs, format: MftFormat, deleted: bool, output: Option<PathBu
     };
     // The export of a large volume takes longer than its scan: say how far it is, on a
     // terminal, unless the output goes to that terminal too.
-    let show = io::stderr().is_terminal()
-        && o.volume.record_count() > 200_000
-        && (output.is_some() || !io::stdout().is_terminal());
+    let show = shows_progress(&o) && (output.is_some() || !io::stdout().is_terminal());
     let out: Box<dyn Write> = match show {
         true => Box::new(ExportProgress::new(out, |written, done| {
             eprint!("\rexporting: {} MiB written", written >> 20);
