@@ -881,10 +881,11 @@ impl Tree for PathTable<'_> {
 /// even spread, and a binary search of the few dozen names around it finishes. (A plain binary
 /// search of a directory of a thousand names missed the cache about ten times a lookup.)
 fn first_not_below(kids: &[Kid], folded: u64) -> usize {
-    let below = |i: usize| kids[i].folded < folded;
+    let is_below = |k: &Kid| k.folded < folded;
+    let below = |i: usize| is_below(&kids[i]);
     let n = kids.len();
     if n < 64 {
-        return kids.partition_point(|k| k.folded < folded);
+        return kids.partition_point(is_below);
     }
     // Where an even spread would put it, and steps of 32 (then doubling) outwards until the
     // answer is bracketed: `lo` is known below, `hi` known not below (or the end).
@@ -912,7 +913,7 @@ fn first_not_below(kids: &[Kid], folded: u64) -> usize {
             lo += 1;
         }
     }
-    lo + kids[lo..hi].partition_point(|k| k.folded < folded)
+    lo + kids[lo..hi].partition_point(is_below)
 }
 
 #[cfg(test)]
