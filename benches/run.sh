@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times ntfs-inspect against its peers on the same volume, warm page cache, medians of RUNS runs,
-# peak RSS from /usr/bin/time, and checks that every tool finds the same number of paths.
+# peak RSS from /usr/bin/time, and checks that every tool finds the same paths (benches/paths.sh).
 #
 #   [OUT=FILE] benches/run.sh bench-data/vol-1m.raw [RUNS]
 #
@@ -147,3 +147,8 @@ if [ "$(id -u)" = 0 ]; then
     cat "$vol" > /dev/null
 fi
 rm -f "$out"
+
+echo
+echo "Paths found, against ntfs-inspect's (benches/paths.sh):"
+echo
+benches/paths.sh "$vol" || echo "(the tools disagree: see above)"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Checks that the peers find the same paths as ntfs-inspect on a benchmark volume: not only
+# as many, the same ones. Every tool's paths are put in one form (`/dir/name`, no stream
+# suffix, no symlink target), sorted, and compared with ours (`mft --format bodyfile`, one
+# line per hard link). A difference is allowed only where a tool is known to differ:
+#
+#   - `/`, the root directory's own path, which only ntfs-inspect prints;
+#   - `/$OrphanFiles/OrphanFile-N`: records in use that hold no name (12-15 after mkntfs), to
+#     which ntfs-inspect's bodyfile gives The Sleuth Kit's orphan paths;
+#   - records 0-15 for ntfs-reader, which starts its walk at record 16;
+#   - records with an $ATTRIBUTE_LIST for the minimal pass, which reads none (a name that
+#     only an extension record holds is not seen: `$Extend\$Reparse` at 1M records).
+#
+# fls's deleted names (`*`, from directory index slack) and its own $OrphanFiles (records not
+# in use) are left out: they are not paths of records in use. mft_dump prints one row per
+# record, not per hard link, and is not compared.
+#
+#   benches/paths.sh bench-data/vol-100k.raw       (benches/run.sh builds the peers first)
+#
+# Prints a Markdown table; exits 1 if any other difference is found, listing a few.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+vol=${1:?usage: benches/paths.sh VOLUME}
+tools=bench-data/tools
+mft="bench-data/$(basename "$vol").mft"
+[ -f "$mft" ] || icat "$vol" 0 > "$mft"
+export WINEPREFIX=$PWD/bench-data/wine WINEDEBUG=-all LC_ALL=C
+dir=$(mktemp -d "${TMPDIR:-/dev/shm}/paths.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+
+# Ours: path and record number of every bodyfile line that is not a $FILE_NAME line.
+target/release/ntfs-inspect mft "$vol" --format bodyfile |
+    awk -F'|' '$2 !~ / \(\$FILE_NAME\)$/ { split($3, r, "-"); print $2 "\t" r[1] }' > "$dir/ours.rec"
+cut -f1 "$dir/ours.rec" | sort > "$dir/ours"
+# The differences each tool may have, beside the root and our orphan paths.
+awk -F'\t' '$1 == "/" || $1 ~ /^\/\$OrphanFiles\// { print $1 }' "$dir/ours.rec" | sort > "$dir/allowed"
+awk -F'\t' '$2 < 16 { print $1 }' "$dir/ours.rec" | cat - "$dir/allowed" | sort -u > "$dir/allowed.ntfs-reader"
+target/release/ntfs-inspect mft "$vol" --format jsonl | grep -v '"extension_records":\[\]' |
+    sed 's/^{"record":\([0-9]*\),.*/\1/' > "$dir/listed"
+awk -F'\t' 'NR == FNR { listed[$1] = 1; next } $2 in listed { print $1 }' "$dir/listed" "$dir/ours.rec" |
+    cat - "$dir/allowed" | sort -u > "$dir/allowed.minimal pass"
+
+# (Each `peer` runs in its pipeline's subshell: the list of names is fixed here.)
+names=("minimal pass" "ntfs-reader" "fsntfsinfo -H" "fls -r -p")
+peer() { sort > "$dir/$1"; } # NAME: the tool's paths, one per line, on stdin
+"$tools/minimal-pass" "$mft" | sed 's/ -> .*$//' | peer "minimal pass"
+/usr/lib/wine/wine64 "$tools/ntfs-reader-paths.exe" "$vol" |
+    awk -v p="$vol" '{ sub(/\r$/, ""); if (index($0, p) == 1) $0 = substr($0, length(p) + 1); gsub(/\\/, "/"); print }' |
+    peer "ntfs-reader"
+fsntfsinfo -H "$vol" |
+    awk 'f && NF { sub(/:[^\\]*$/, ""); gsub(/\\/, "/"); print } /^File system hierarchy:/ { f = 1 }' |
+    sort -u | peer "fsntfsinfo -H"
+fls -r -p "$vol" |
+    awk -F'\t' '$1 !~ / \* / && $2 !~ /^\$OrphanFiles(\/|$)/ { sub(/:[^\/]*$/, "", $2); print "/" $2 }' |
+    sort -u | peer "fls -r -p"
+
+echo "| tool | paths | also ours | ours only (allowed) | ours only (other) | the tool's only |"
+echo "|---|---|---|---|---|---|"
+printf '| ntfs-inspect mft --format bodyfile | %s | | | | |\n' "$(wc -l < "$dir/ours")"
+fail=0
+for n in "${names[@]}"; do
+    allowed="$dir/allowed"
+    [ -f "$dir/allowed.$n" ] && allowed="$dir/allowed.$n"
+    comm -23 "$dir/ours" "$dir/$n" > "$dir/only-ours"
+    comm -13 "$dir/ours" "$dir/$n" > "$dir/only-peer"
+    comm -23 "$dir/only-ours" "$allowed" > "$dir/unexplained"
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$n" "$(wc -l < "$dir/$n")" \
+        "$(comm -12 "$dir/ours" "$dir/$n" | wc -l)" \
+        "$(comm -12 "$dir/only-ours" "$allowed" | wc -l)" \
+        "$(wc -l < "$dir/unexplained")" "$(wc -l < "$dir/only-peer")"
+    if [ -s "$dir/unexplained" ] || [ -s "$dir/only-peer" ]; then
+        fail=1
+        { echo "$n: paths only ntfs-inspect printed:"; head -5 "$dir/unexplained"
+          echo "$n: paths only $n printed:"; head -5 "$dir/only-peer"; } >&2
+    fi
+done
+exit "$fail"
