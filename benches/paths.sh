@@ -11,9 +11,10 @@
 #   - records with an $ATTRIBUTE_LIST for the minimal pass, which reads none (a name that
 #     only an extension record holds is not seen: `$Extend\$Reparse` at 1M records).
 #
-# fls's deleted names (`*`, from directory index slack) and its own $OrphanFiles (records not
-# in use) are left out: they are not paths of records in use. mft_dump prints one row per
-# record, not per hard link, and is not compared.
+# fls's deleted names (`*`) and its own $OrphanFiles (records not in use) are left out of that
+# comparison; a second one holds fls's deleted names (but for records taken again, `realloc`)
+# against `mft --deleted`'s deleted records, record number and path. mft_dump prints one row
+# per record, not per hard link, and is not compared.
 #
 #   benches/paths.sh bench-data/vol-100k.raw       (benches/run.sh builds the peers first)
 #
@@ -50,9 +51,9 @@ peer() { sort > "$dir/$1"; } # NAME: the tool's paths, one per line, on stdin
 fsntfsinfo -H "$vol" |
     awk 'f && NF { sub(/:[^\\]*$/, ""); gsub(/\\/, "/"); print } /^File system hierarchy:/ { f = 1 }' |
     sort -u | peer "fsntfsinfo -H"
-fls -r -p "$vol" |
-    awk -F'\t' '$1 !~ / \* / && $2 !~ /^\$OrphanFiles(\/|$)/ { sub(/:[^\/]*$/, "", $2); print "/" $2 }' |
-    sort -u | peer "fls -r -p"
+fls -r -p "$vol" > "$dir/fls.raw"
+awk -F'\t' '$1 !~ / \* / && $2 !~ /^\$OrphanFiles(\/|$)/ { sub(/:[^\/]*$/, "", $2); print "/" $2 }' \
+    "$dir/fls.raw" | sort -u | peer "fls -r -p"
 
 echo "| tool | paths | also ours | ours only (allowed) | ours only (other) | the tool's only |"
 echo "|---|---|---|---|---|---|"
@@ -74,4 +75,26 @@ for n in "${names[@]}"; do
           echo "$n: paths only $n printed:"; head -5 "$dir/only-peer"; } >&2
     fi
 done
+
+# Deleted records: ours with --deleted (the record's own lines, marked " (deleted)") against
+# the deleted names fls lists (`*`) whose record was not taken again, as "record<TAB>path".
+target/release/ntfs-inspect mft "$vol" --format bodyfile --deleted |
+    awk -F'|' '$2 ~ / \(deleted\)$/ && $2 !~ / \(\$FILE_NAME\)/ {
+        sub(/ \(deleted\)$/, "", $2); split($3, r, "-"); print r[1] "\t" $2 }' | sort > "$dir/deleted.ours"
+awk -F'\t' '$1 ~ / \* / && $1 !~ /realloc/ && $2 !~ /^\$OrphanFiles(\/|$)/ {
+        n = split($1, w, " "); split(w[n], r, "-"); sub(/:$/, "", r[1]); print r[1] "\t/" $2 }' \
+    "$dir/fls.raw" | grep -v -P ':[^/]*$' | sort > "$dir/deleted.fls" || true
+echo
+echo "| deleted records (\`--deleted\`) | names | also the other's | only this one's |"
+echo "|---|---|---|---|"
+printf '| ntfs-inspect | %s | %s | %s |\n' "$(wc -l < "$dir/deleted.ours")" \
+    "$(comm -12 "$dir/deleted.ours" "$dir/deleted.fls" | wc -l)" \
+    "$(comm -23 "$dir/deleted.ours" "$dir/deleted.fls" | wc -l)"
+printf '| fls -r -p (`*`, not realloc) | %s | %s | %s |\n' "$(wc -l < "$dir/deleted.fls")" \
+    "$(comm -12 "$dir/deleted.ours" "$dir/deleted.fls" | wc -l)" \
+    "$(comm -13 "$dir/deleted.ours" "$dir/deleted.fls" | wc -l)"
+if ! cmp -s "$dir/deleted.ours" "$dir/deleted.fls"; then
+    fail=1
+    { echo "deleted records, ours (<) against fls (>):"; diff "$dir/deleted.ours" "$dir/deleted.fls" | head -10; } >&2
+fi
 exit "$fail"

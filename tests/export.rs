@@ -485,6 +485,60 @@ fn bodyfile_names_and_inodes_match_fls() {
     }
 }
 
+/// (record, path) of the deleted names `fls -r -p` lists (`*`), but for names whose record
+/// was taken again (`realloc`), its `$OrphanFiles` (records not in use without a name it
+/// could place) and streams.
+fn fls_deleted_entries(fls: &str) -> BTreeSet<(u64, String)> {
+    let mut out = BTreeSet::new();
+    for l in fls.lines() {
+        let Some((left, path)) = l.split_once(":\t") else {
+            continue;
+        };
+        let mut words = left.split_whitespace();
+        if words.nth(1) != Some("*") || left.contains("realloc") || path.starts_with("$Orphan") {
+            continue;
+        }
+        if path.rsplit('/').next().unwrap_or(path).contains(':') {
+            continue;
+        }
+        let inode = words.next().unwrap_or("");
+        if let Ok(rec) = inode.split('-').next().unwrap_or("").parse::<u64>() {
+            out.insert((rec, format!("/{path}")));
+        }
+    }
+    out
+}
+
+#[test]
+fn deleted_paths_match_fls() {
+    let Some(f) = fixture() else { return };
+    let Some(fls) = &f.fls else {
+        eprintln!("skipped: no fls output for {}", f.image.display());
+        return;
+    };
+    let theirs = fls_deleted_entries(fls);
+    if theirs.is_empty() {
+        eprintln!(
+            "skipped: fls lists no deleted name in {}",
+            f.image.display()
+        );
+        return;
+    }
+    // Our bodyfile with --deleted: the record's own lines (not its $FILE_NAME lines) that are
+    // marked deleted, with the mark taken off.
+    let ours: BTreeSet<(u64, String)> = body_lines(&mft(f, "bodyfile", true))
+        .iter()
+        .filter(|l| !l[1].contains(" ($FILE_NAME)"))
+        .filter_map(|l| {
+            let path = l[1].strip_suffix(" (deleted)")?;
+            Some((l[2].split('-').next()?.parse().ok()?, path.to_string()))
+        })
+        .collect();
+    // The same deleted records under the same paths: fls finds them through their parent
+    // directory (its index's slack, or the records naming it), we from the records.
+    assert_eq!(ours, theirs);
+}
+
 #[test]
 fn deleted_records_are_marked() {
     let Some(f) = fixture() else { return };
