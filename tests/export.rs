@@ -412,29 +412,29 @@ fn bodyfile_has_si_and_fn_lines_per_path_and_mactime_reads_it() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// (record, path) of the allocated, non-ADS entries `fls -r -p` lists.
-fn fls_entries(fls: &str) -> BTreeSet<(u64, String)> {
+/// (record, path) of the named entries `fls -r -p` lists, allocated ones or (`deleted`) the
+/// deleted ones (`*`), leaving out names whose record was taken again (`realloc`), the
+/// volume's own line (`V/V`), its `$OrphanFiles` (records it could not place) and streams.
+fn fls_entries(fls: &str, deleted: bool) -> BTreeSet<(u64, String)> {
     let mut out = BTreeSet::new();
     for l in fls.lines() {
         let Some((left, path)) = l.split_once(":\t") else {
             continue;
         };
-        if left.contains('*')
+        // "r/r 64-128-2", "-/r * 158-128-2": type, the deleted mark, record-type-id.
+        let words: Vec<&str> = left.split_whitespace().collect();
+        if words.contains(&"*") != deleted
             || left.contains("realloc")
             || left.starts_with("V/V")
             || path.starts_with("$OrphanFiles")
+            || path.rsplit('/').next().unwrap_or(path).contains(':')
         {
             continue;
         }
-        let last = path.rsplit('/').next().unwrap_or(path);
-        if last.contains(':') {
-            continue; // alternate data stream
+        let inode = words.last().copied().unwrap_or("");
+        if let Ok(rec) = inode.split('-').next().unwrap_or("").parse::<u64>() {
+            out.insert((rec, format!("/{path}")));
         }
-        let inode = left.split_whitespace().last().unwrap_or("");
-        let Ok(rec) = inode.split('-').next().unwrap_or("").parse::<u64>() else {
-            continue;
-        };
-        out.insert((rec, format!("/{path}")));
     }
     out
 }
@@ -449,7 +449,7 @@ fn bodyfile_names_and_inodes_match_fls() {
         );
         return;
     };
-    let theirs = fls_entries(fls);
+    let theirs = fls_entries(fls, false);
     assert!(!theirs.is_empty());
     let lines = body_lines(&mft(f, "bodyfile", false));
     let ours: BTreeSet<(u64, String)> = lines
@@ -485,30 +485,6 @@ fn bodyfile_names_and_inodes_match_fls() {
     }
 }
 
-/// (record, path) of the deleted names `fls -r -p` lists (`*`), but for names whose record
-/// was taken again (`realloc`), its `$OrphanFiles` (records not in use without a name it
-/// could place) and streams.
-fn fls_deleted_entries(fls: &str) -> BTreeSet<(u64, String)> {
-    let mut out = BTreeSet::new();
-    for l in fls.lines() {
-        let Some((left, path)) = l.split_once(":\t") else {
-            continue;
-        };
-        let mut words = left.split_whitespace();
-        if words.nth(1) != Some("*") || left.contains("realloc") || path.starts_with("$Orphan") {
-            continue;
-        }
-        if path.rsplit('/').next().unwrap_or(path).contains(':') {
-            continue;
-        }
-        let inode = words.next().unwrap_or("");
-        if let Ok(rec) = inode.split('-').next().unwrap_or("").parse::<u64>() {
-            out.insert((rec, format!("/{path}")));
-        }
-    }
-    out
-}
-
 #[test]
 fn deleted_paths_match_fls() {
     let Some(f) = fixture() else { return };
@@ -516,7 +492,7 @@ fn deleted_paths_match_fls() {
         eprintln!("skipped: no fls output for {}", f.image.display());
         return;
     };
-    let theirs = fls_deleted_entries(fls);
+    let theirs = fls_entries(fls, true);
     if theirs.is_empty() {
         eprintln!(
             "skipped: fls lists no deleted name in {}",
