@@ -253,6 +253,8 @@ oracles() {
     local fx=$1 raw=$2 so=$3 dir=$ORACLE/$1
     mkdir -p "$dir"
     fls -r -p -o "$so" "$raw" >"$dir/fls.txt"
+    # The Sleuth Kit's own body file (times, sizes, modes) for our bodyfile export to match.
+    fls -r -m / -o "$so" "$raw" >"$dir/fls-m.txt"
     # every MFT record: size of $MFT's $DATA / 1024
     local nrec
     nrec=$(istat -o "$so" "$raw" 0 | sed -n 's/^Type: \$DATA (128-[0-9]*)   Name: N\/A   Non-Resident   size: \([0-9]*\).*/\1/p' | head -1)

@@ -21,6 +21,7 @@ record() { # name raw-disk sector-offset
     local vol="$tmp/$name.vol"
     dd if="$raw" of="$vol" bs=512 skip="$sectors" status=none
     fls -r -p "$vol" > "$out/fls.txt"
+    fls -r -m / "$vol" > "$out/fls-m.txt"
     {
         for n in $( (seq 0 26; fls -r -p "$vol" | sed -n 's/^[^ ]* \**[ ]*\([0-9]*\)-.*/\1/p') | sort -n | uniq); do
             echo "==== $n"

@@ -1,7 +1,8 @@
-//! Every path, link count, name and reparse value our library reports, checked against what
-//! The Sleuth Kit (`fls`, `istat`), libfsntfs (`fsntfsinfo`) and ntfs-3g (`getfattr`) said about
-//! the same volumes: the committed fixtures (answers recorded by images/make-fixtures.sh) and the
-//! real Windows volumes in ../shared (answers recorded by images/record-windows-oracles.sh).
+//! Every path, link count, name and reparse value our library reports, and the bodyfile's
+//! times, sizes and modes, checked against what The Sleuth Kit (`fls`, `fls -m`, `istat`),
+//! libfsntfs (`fsntfsinfo`) and ntfs-3g (`getfattr`) said about the same volumes: the committed
+//! fixtures (answers recorded by images/make-fixtures.sh) and the real Windows volumes in
+//! ../shared (answers recorded by images/record-windows-oracles.sh).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,10 +10,12 @@ mod common;
 
 use common::oracle::{self, FlsEntry};
 use ntfs_inspect::container::{self, OpenOptions};
+use ntfs_inspect::export::{bodyfile, Selection};
 use ntfs_inspect::file_name::Namespace;
+use ntfs_inspect::resolve::Resolver;
 use ntfs_inspect::scan::Scan;
 use ntfs_inspect::volume::Volume;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 fn scan(path: &Path) -> Scan {
@@ -342,4 +345,92 @@ fn container_bytes_equal_qemu_img_raw_conversion() {
         seen += 1;
     }
     assert_eq!(seen, 5);
+}
+
+/// What The Sleuth Kit prints for a FILETIME of 0 (never set): its conversion subtracts the
+/// 1601-to-1970 offset from the unsigned 0 and keeps the low 32 bits of the quotient,
+/// ((2^64 - 116444736000000000) / 10^7) mod 2^32 = 3373865674, "2076-11-29 08:54:34". We print 0
+/// (and an empty time in JSON and CSV).
+const TSK_FILETIME_ZERO: i64 = 3_373_865_674;
+
+/// Our bodyfile (with `--deleted`) against `fls -r -m /` on one volume: every record line fls
+/// writes has ours, under the same path, with the same record, attribute type, mode and times
+/// (and size, for files); every `($FILE_NAME)` line fls writes has ours under the same path,
+/// and its size and times are those of one of the record's names in ours: fls takes the
+/// record's first `$FILE_NAME` for every name's line, we take each name's own (both shown for
+/// `/docs/notes.txt` of the basic fixture, whose first name is `notes-root.txt`). Not compared:
+/// named streams (we write no stream lines), a directory's size (fls gives its index's, we 0),
+/// UID and GID (fls writes 48 for some system files whose `$STANDARD_INFORMATION` istat shows
+/// with owner 0), names whose record was taken again, and fls's `$OrphanFiles`. Returns how many
+/// record and name lines were compared.
+fn check_bodyfile(fixture: &str, path: &Path) -> (usize, usize) {
+    let opened = container::open(path, &OpenOptions::default()).unwrap();
+    let vol = Volume::open(opened.volume).unwrap();
+    let scan = Scan::new(&vol);
+    let resolver = Resolver::new(&scan, 'C');
+    let mut out = Vec::new();
+    bodyfile::write(&mut out, &scan, &resolver, Selection { deleted: true }).unwrap();
+    let ours = oracle::parse_body(&String::from_utf8(out).unwrap());
+    let by_name: BTreeMap<&str, &oracle::BodyLine> =
+        ours.iter().map(|l| (l.name.as_str(), l)).collect();
+    let (mut records, mut names) = (0, 0);
+    for t in oracle::fls_body(fixture) {
+        if t.is_stream()
+            || t.mode.starts_with("V/V")
+            || t.name.starts_with("/$OrphanFiles")
+            || t.name.contains("(deleted-realloc)")
+        {
+            continue;
+        }
+        let what = format!("{fixture}: {}", t.name);
+        let times = t.times.map(|s| if s == TSK_FILETIME_ZERO { 0 } else { s });
+        let o = by_name
+            .get(t.name.as_str())
+            .unwrap_or_else(|| panic!("{what}: fls has this line, our bodyfile does not"));
+        assert_eq!(o.record, t.record, "{what}: record");
+        if t.is_file_name() {
+            let mine: Vec<(u64, [i64; 4])> = ours
+                .iter()
+                .filter(|l| l.record == t.record && l.is_file_name())
+                .map(|l| (l.size, l.times))
+                .collect();
+            assert!(
+                mine.contains(&(t.size, times)),
+                "{what}: size {} and times {times:?} are none of the record's names' {mine:?}",
+                t.size
+            );
+            names += 1;
+        } else {
+            assert_eq!(o.attr_type, t.attr_type, "{what}: attribute type");
+            assert_eq!(o.mode, t.mode, "{what}: mode");
+            assert_eq!(
+                o.times, times,
+                "{what}: times (atime, mtime, ctime, crtime)"
+            );
+            if !t.mode.ends_with('d') && !t.mode.contains("/d") {
+                assert_eq!(o.size, t.size, "{what}: size");
+            }
+            records += 1;
+        }
+    }
+    (records, names)
+}
+
+#[test]
+fn bodyfile_times_sizes_and_modes_match_fls_m() {
+    for (fixture, file) in fixture_files() {
+        let (records, names) = check_bodyfile(fixture, &oracle::image_path(file));
+        assert!(
+            records >= 10 && names >= 10,
+            "{fixture}: {records} record lines, {names} name lines"
+        );
+    }
+    for w in common::fixtures::windows_images() {
+        let (records, names) = check_bodyfile(w.oracle, &w.path);
+        assert!(
+            records >= 10 && names >= 10,
+            "{}: {records} record lines, {names} name lines",
+            w.oracle
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! Parsers for the independent oracles' answers recorded under `images/oracle/<fixture>/` by
 //! `images/make-fixtures.sh` (and, same formats, `images/record-windows-oracles.sh`):
-//! `fls.txt` (The Sleuth Kit `fls -r -p`), `istat.txt` (`istat` per record, `==== <n>`
+//! `fls.txt` (The Sleuth Kit `fls -r -p`), `fls-m.txt` (its body file, `fls -r -m /`), `istat.txt` (`istat` per record, `==== <n>`
 //! separators), `fsntfsinfo.txt` (libfsntfs `fsntfsinfo -E all`), `reparse.txt` (ntfs-3g
 //! `getfattr -e hex -n system.ntfs_reparse_data`) and `images/oracle/containers.txt`.
 //! See `images/MANIFEST.md`. Plain std, so the tests need no oracle tool at run time.
@@ -32,6 +32,64 @@ pub const FIXTURES: &[&str] = &["basic", "reparse", "mbr-disk", "gpt-disk"];
 /// fls's `/`-separated path as our `\`-separated path from the root: `docs/a.txt` → `\docs\a.txt`.
 pub fn to_backslash(fls_path: &str) -> String {
     format!("\\{}", fls_path.replace('/', "\\"))
+}
+
+// ---------------------------------------------------------------- body files
+
+/// One line of a body file (The Sleuth Kit 3.x format, `MD5|name|inode|mode|UID|GID|size|atime|
+/// mtime|ctime|crtime`), as `fls -r -m /` writes it and as our bodyfile export does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyLine {
+    /// The name field: the path, then ` ($FILE_NAME)` on a name's line, then ` (deleted)`.
+    pub name: String,
+    pub record: u64,
+    /// The attribute type of the inode field (`142-128-2` or our `142-128`: 128).
+    pub attr_type: Option<u32>,
+    pub mode: String,
+    pub size: u64,
+    /// atime, mtime, ctime (the MFT entry's change), crtime, in seconds since 1970.
+    pub times: [i64; 4],
+}
+
+impl BodyLine {
+    /// A ` ($FILE_NAME)` line: a name's own times and size.
+    pub fn is_file_name(&self) -> bool {
+        self.name.contains(" ($FILE_NAME)")
+    }
+    /// A named stream's line (`/a.txt:secret`, `/$Secure:$SDS`).
+    pub fn is_stream(&self) -> bool {
+        let path = self.name.split(" (").next().unwrap_or(&self.name);
+        path.rsplit('/').next().unwrap_or(path).contains(':')
+    }
+}
+
+/// Parses a body file; lines that do not have eleven fields are left out.
+pub fn parse_body(text: &str) -> Vec<BodyLine> {
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('|').collect();
+            if f.len() != 11 {
+                return None;
+            }
+            let mut inode = f[2].split('-');
+            let record = inode.next()?.parse().ok()?;
+            let attr_type = inode.next().and_then(|t| t.parse().ok());
+            let t = |i: usize| f[i].parse::<i64>().ok();
+            Some(BodyLine {
+                name: f[1].to_string(),
+                record,
+                attr_type,
+                mode: f[3].to_string(),
+                size: f[6].parse().ok()?,
+                times: [t(7)?, t(8)?, t(9)?, t(10)?],
+            })
+        })
+        .collect()
+}
+
+/// `images/oracle/<fixture>/fls-m.txt`, parsed.
+pub fn fls_body(fixture: &str) -> Vec<BodyLine> {
+    parse_body(&read_oracle(fixture, "fls-m.txt"))
 }
 
 // ---------------------------------------------------------------- fls
