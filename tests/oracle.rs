@@ -11,7 +11,7 @@ mod common;
 use common::oracle::{self, FlsEntry};
 use ntfs_inspect::container::{self, OpenOptions};
 use ntfs_inspect::export::{bodyfile, Selection};
-use ntfs_inspect::file_name::Namespace;
+use ntfs_inspect::file_name::{filetime_iso, Namespace, Times};
 use ntfs_inspect::resolve::Resolver;
 use ntfs_inspect::scan::Scan;
 use ntfs_inspect::volume::Volume;
@@ -433,4 +433,91 @@ fn bodyfile_times_sizes_and_modes_match_fls_m() {
             w.oracle
         );
     }
+}
+
+/// istat's text for a time (`2013-12-03 06:30:41.807907700 (UTC)`) as we write the same
+/// FILETIME (`2013-12-03T06:30:41.8079077Z`). istat prints nanoseconds, of which a FILETIME's
+/// last two digits are always 0; it prints a time at 1970-01-01 00:00:00 as
+/// `0000-00-00 00:00:00`, and a FILETIME of 0 (never set) as 2076-11-29 08:54:34 (see
+/// `TSK_FILETIME_ZERO`), which we leave empty.
+fn istat_time_as_ours(t: &str) -> String {
+    let t = t.trim_end_matches(" (UTC)");
+    match t {
+        "0000-00-00 00:00:00" => return "1970-01-01T00:00:00.0000000Z".into(),
+        "2076-11-29 08:54:34.000000000" => return String::new(),
+        _ => {}
+    }
+    let (secs, nanos) = t.split_once('.').expect(t);
+    assert!(nanos.len() == 9 && nanos.ends_with("00"), "{t}");
+    format!("{}.{}Z", secs.replace(' ', "T"), &nanos[..7])
+}
+
+fn times_text(t: &Times) -> [String; 4] {
+    [t.created, t.modified, t.mft_modified, t.accessed].map(filetime_iso)
+}
+
+/// Every `$STANDARD_INFORMATION` and `$FILE_NAME` time of every record in use, to the 100 ns,
+/// against istat's: returns how many records' and names' times were compared.
+fn check_times(fixture: &str, path: &Path) -> (usize, usize) {
+    let s = scan(path);
+    let (mut records, mut names) = (0, 0);
+    for (rec, i) in oracle::istat_entries(fixture) {
+        if i.allocated != Some(true) {
+            continue;
+        }
+        let Some(mut e) = s.entry(rec) else { continue };
+        let what = format!("{fixture}: record {rec}");
+        // An extension record's names are its base record's (istat prints them where they are).
+        if let Some(base) = e.base.filter(|b| b.record != 0) {
+            e = s
+                .entry(base.record)
+                .unwrap_or_else(|| panic!("{what}: no base record"));
+        }
+        if let (Some(theirs), Some(si)) = (&i.si_times, &e.standard_information) {
+            let theirs = theirs.clone().map(|t| istat_time_as_ours(&t));
+            assert_eq!(
+                times_text(&si.times),
+                theirs,
+                "{what}: $STANDARD_INFORMATION times"
+            );
+            records += 1;
+        }
+        for (name, theirs) in i.names.iter().zip(&i.name_times) {
+            let theirs = theirs.clone().map(|t| istat_time_as_ours(&t));
+            let ours: Vec<[String; 4]> = e
+                .names
+                .iter()
+                .filter(|n| &n.name == name)
+                .map(|n| times_text(&n.times))
+                .collect();
+            assert!(
+                ours.contains(&theirs),
+                "{what}: $FILE_NAME {name:?} times {theirs:?}, ours {ours:?}"
+            );
+            names += 1;
+        }
+    }
+    (records, names)
+}
+
+#[test]
+fn times_match_istat_to_the_100_ns() {
+    let mut windows = 0;
+    for (fixture, file) in fixture_files() {
+        let (records, names) = check_times(fixture, &oracle::image_path(file));
+        assert!(
+            records >= 20 && names >= 20,
+            "{fixture}: {records} records, {names} names"
+        );
+    }
+    for w in common::fixtures::windows_images() {
+        let (records, names) = check_times(w.oracle, &w.path);
+        assert!(
+            records >= 20 && names >= 20,
+            "{}: {records} records, {names} names",
+            w.oracle
+        );
+        windows += 1;
+    }
+    eprintln!("compared the times of the fixtures and {windows} Windows volumes");
 }

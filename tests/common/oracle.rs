@@ -220,11 +220,19 @@ pub struct IstatEntry {
     pub names: Vec<String>,
     /// `(parent record, parent sequence)` of each `$FILE_NAME` section, same order as `names`.
     pub parents: Vec<(u64, u16)>,
+    /// The `$STANDARD_INFORMATION` times as istat prints them (`2013-12-03 06:30:41.807907700
+    /// (UTC)`): created, file modified, MFT modified, accessed.
+    pub si_times: Option<[String; 4]>,
+    /// Each `$FILE_NAME` section's times, same order as `names`.
+    pub name_times: Vec<[String; 4]>,
     /// The `Type: $X (type-id) ...` lines of the `Attributes:` list, as printed.
     pub attributes: Vec<String>,
     /// istat printed an error instead (e.g. a never-used record).
     pub error: Option<String>,
 }
+
+/// istat's four time lines, in its order.
+const TIME_LABELS: [&str; 4] = ["Created:", "File Modified:", "MFT Modified:", "Accessed:"];
 
 /// `images/oracle/<fixture>/istat.txt`, record → entry.
 pub fn istat_entries(fixture: &str) -> BTreeMap<u64, IstatEntry> {
@@ -232,6 +240,8 @@ pub fn istat_entries(fixture: &str) -> BTreeMap<u64, IstatEntry> {
     let mut out = BTreeMap::new();
     let mut cur: Option<IstatEntry> = None;
     let mut in_file_name = false;
+    // Inside a $STANDARD_INFORMATION or $FILE_NAME section, before its four times.
+    let (mut in_times, mut times) = (false, Vec::new());
     for line in text.lines() {
         if let Some(n) = line.strip_prefix("==== ") {
             if let Some(e) = cur.take() {
@@ -243,6 +253,7 @@ pub fn istat_entries(fixture: &str) -> BTreeMap<u64, IstatEntry> {
                 ..Default::default()
             });
             in_file_name = false;
+            (in_times, times) = (false, Vec::new());
             continue;
         }
         let Some(e) = cur.as_mut() else { continue };
@@ -265,6 +276,25 @@ pub fn istat_entries(fixture: &str) -> BTreeMap<u64, IstatEntry> {
             e.directory = Some(line.ends_with("Directory"));
         } else if line.ends_with("Attribute Values:") {
             in_file_name = line.starts_with("$FILE_NAME");
+            in_times = line.starts_with("$FILE_NAME") || line.starts_with("$STANDARD_INFORMATION");
+            if in_times {
+                times.clear();
+            }
+        } else if let Some(t) = TIME_LABELS
+            .iter()
+            .find_map(|l| line.strip_prefix(l))
+            .filter(|_| in_times)
+        {
+            times.push(t.trim().to_string());
+            if times.len() == 4 {
+                let four = <[String; 4]>::try_from(std::mem::take(&mut times)).unwrap_or_default();
+                if in_file_name {
+                    e.name_times.push(four);
+                } else {
+                    e.si_times = Some(four);
+                }
+                in_times = false;
+            }
         } else if in_file_name && line.starts_with("Name: ") {
             e.names.push(line["Name: ".len()..].to_string());
         } else if in_file_name && line.starts_with("Parent MFT Entry: ") {
