@@ -416,23 +416,27 @@ fn check_bodyfile(fixture: &str, path: &Path) -> (usize, usize) {
     (records, names)
 }
 
+/// Runs `check(oracle, image)` on every committed fixture and every shared Windows volume, and
+/// requires each to have compared at least `min` of both things it counts.
+fn on_every_volume(min: usize, check: impl Fn(&str, &Path) -> (usize, usize)) {
+    let mut volumes: Vec<(&str, std::path::PathBuf)> = fixture_files()
+        .into_iter()
+        .map(|(fixture, file)| (fixture, oracle::image_path(file)))
+        .collect();
+    volumes.extend(
+        common::fixtures::windows_images()
+            .into_iter()
+            .map(|w| (w.oracle, w.path)),
+    );
+    for (fixture, path) in volumes {
+        let (a, b) = check(fixture, &path);
+        assert!(a >= min && b >= min, "{fixture}: only {a} and {b} compared");
+    }
+}
+
 #[test]
 fn bodyfile_times_sizes_and_modes_match_fls_m() {
-    for (fixture, file) in fixture_files() {
-        let (records, names) = check_bodyfile(fixture, &oracle::image_path(file));
-        assert!(
-            records >= 10 && names >= 10,
-            "{fixture}: {records} record lines, {names} name lines"
-        );
-    }
-    for w in common::fixtures::windows_images() {
-        let (records, names) = check_bodyfile(w.oracle, &w.path);
-        assert!(
-            records >= 10 && names >= 10,
-            "{}: {records} record lines, {names} name lines",
-            w.oracle
-        );
-    }
+    on_every_volume(10, check_bodyfile);
 }
 
 /// istat's text for a time (`2013-12-03 06:30:41.807907700 (UTC)`) as we write the same
@@ -502,22 +506,5 @@ fn check_times(fixture: &str, path: &Path) -> (usize, usize) {
 
 #[test]
 fn times_match_istat_to_the_100_ns() {
-    let mut windows = 0;
-    for (fixture, file) in fixture_files() {
-        let (records, names) = check_times(fixture, &oracle::image_path(file));
-        assert!(
-            records >= 20 && names >= 20,
-            "{fixture}: {records} records, {names} names"
-        );
-    }
-    for w in common::fixtures::windows_images() {
-        let (records, names) = check_times(w.oracle, &w.path);
-        assert!(
-            records >= 20 && names >= 20,
-            "{}: {records} records, {names} names",
-            w.oracle
-        );
-        windows += 1;
-    }
-    eprintln!("compared the times of the fixtures and {windows} Windows volumes");
+    on_every_volume(20, check_times);
 }
