@@ -504,6 +504,53 @@ fn check_times(fixture: &str, path: &Path) -> (usize, usize) {
     (records, names)
 }
 
+/// Every named `$DATA` stream (the `HasAds` of the CSV, `streams` of the JSON): the same names
+/// and sizes as the stream lines of `fls -r -m /` (`/ads.txt:secret|153-128-4|…|18|…`), both
+/// ways, for every record in use fls lists. Returns (records with streams, streams) compared.
+fn check_streams(fixture: &str, path: &Path) -> (usize, usize) {
+    let s = scan(path);
+    let mut theirs: BTreeMap<u64, BTreeSet<(String, u64)>> = BTreeMap::new();
+    let mut listed = BTreeSet::new();
+    for t in oracle::fls_body(fixture) {
+        if t.name.contains("(deleted") || t.name.starts_with("/$OrphanFiles") {
+            continue;
+        }
+        listed.insert(t.record);
+        if t.is_stream() && t.attr_type == Some(128) {
+            let stream = t.name.rsplit(':').next().unwrap().to_string();
+            theirs.entry(t.record).or_default().insert((stream, t.size));
+        }
+    }
+    let (mut records, mut streams) = (0, 0);
+    for rec in listed {
+        let e = s
+            .entry(rec)
+            .unwrap_or_else(|| panic!("{fixture}: record {rec} missing"));
+        let ours: BTreeSet<(String, u64)> = e
+            .streams
+            .iter()
+            .map(|st| (st.name.clone(), st.size))
+            .collect();
+        let want = theirs.remove(&rec).unwrap_or_default();
+        assert_eq!(
+            ours, want,
+            "{fixture}: record {rec} named $DATA streams (name, size)"
+        );
+        records += usize::from(!ours.is_empty());
+        streams += ours.len();
+    }
+    assert!(
+        theirs.is_empty(),
+        "{fixture}: fls lists streams of records we do not: {theirs:?}"
+    );
+    (records, streams)
+}
+
+#[test]
+fn named_streams_match_fls_m() {
+    on_every_volume(3, check_streams);
+}
+
 #[test]
 fn times_match_istat_to_the_100_ns() {
     on_every_volume(20, check_times);
