@@ -25,9 +25,9 @@ record() { # name raw-disk sector-offset
     {
         for n in $( (seq 0 26; fls -r -p "$vol" | sed -n 's/^[^ ]* \**[ ]*\([0-9]*\)-.*/\1/p') | sort -n | uniq); do
             echo "==== $n"
-            # The header, and the $STANDARD_INFORMATION and $FILE_NAME times (with each name).
+            # The header, and the $STANDARD_INFORMATION and $FILE_NAME flags and times (with each name).
             istat "$vol" "$n" | sed -n '1,/^Attributes:/p' |
-                grep -E '^(Entry|Links|Allocated (File|Directory)|Not Allocated|\$STANDARD_INFORMATION|\$FILE_NAME|Name:|Created:|File Modified:|MFT Modified:|Accessed:)' || true
+                grep -E '^(Entry|Links|Allocated (File|Directory)|Not Allocated|Flags:|\$STANDARD_INFORMATION|\$FILE_NAME|Name:|Created:|File Modified:|MFT Modified:|Accessed:)' || true
         done
     } > "$out/istat.txt"
     fsntfsinfo -E all "$vol" 2>/dev/null | grep -E '^(MFT entry:|	Is allocated|	File reference|	Base record|	Type|	Parent file reference|	Name space|	Name	)' > "$out/fsntfsinfo.txt"

@@ -460,23 +460,35 @@ fn times_text(t: &Times) -> [String; 4] {
     [t.created, t.modified, t.mft_modified, t.accessed].map(filetime_iso)
 }
 
-/// Every `$STANDARD_INFORMATION` and `$FILE_NAME` time of every record in use, to the 100 ns,
-/// against istat's: returns how many records' and names' times were compared.
-fn check_times(fixture: &str, path: &Path) -> (usize, usize) {
-    let s = scan(path);
-    let (mut records, mut names) = (0, 0);
+/// istat's records in use, each with our entry for it: for an extension record its base
+/// record's, whose names are the ones istat prints there.
+fn istat_and_ours<'s>(
+    fixture: &str,
+    s: &'s Scan,
+) -> Vec<(String, oracle::IstatEntry, &'s ntfs_inspect::scan::Entry)> {
+    let mut v = Vec::new();
     for (rec, i) in oracle::istat_entries(fixture) {
         if i.allocated != Some(true) {
             continue;
         }
         let Some(mut e) = s.entry(rec) else { continue };
         let what = format!("{fixture}: record {rec}");
-        // An extension record's names are its base record's (istat prints them where they are).
         if let Some(base) = e.base.filter(|b| b.record != 0) {
             e = s
                 .entry(base.record)
                 .unwrap_or_else(|| panic!("{what}: no base record"));
         }
+        v.push((what, i, e));
+    }
+    v
+}
+
+/// Every `$STANDARD_INFORMATION` and `$FILE_NAME` time of every record in use, to the 100 ns,
+/// against istat's: returns how many records' and names' times were compared.
+fn check_times(fixture: &str, path: &Path) -> (usize, usize) {
+    let s = scan(path);
+    let (mut records, mut names) = (0, 0);
+    for (what, i, e) in istat_and_ours(fixture, &s) {
         if let (Some(theirs), Some(si)) = (&i.si_times, &e.standard_information) {
             let theirs = theirs.clone().map(|t| istat_time_as_ours(&t));
             assert_eq!(
@@ -549,6 +561,80 @@ fn check_streams(fixture: &str, path: &Path) -> (usize, usize) {
 #[test]
 fn named_streams_match_fls_m() {
     on_every_volume(3, check_streams);
+}
+
+/// istat's names of file attribute bits (MS-FSCC 2.6), in the order it prints them; it prints
+/// no other bit, and the last two (`$FILE_NAME`'s "has an index" bits) only for a
+/// `$FILE_NAME`.
+const ISTAT_FLAGS: [(&str, u32); 15] = [
+    ("Directory", 0x1000_0000),
+    ("Read Only", 0x1),
+    ("Hidden", 0x2),
+    ("System", 0x4),
+    ("Archive", 0x20),
+    ("Device", 0x40),
+    ("Normal", 0x80),
+    ("Temporary", 0x100),
+    ("Sparse", 0x200),
+    ("Reparse Point", 0x400),
+    ("Compressed", 0x800),
+    ("Offline", 0x1000),
+    ("Not Content Indexed", 0x2000),
+    ("Encrypted", 0x4000),
+    ("Index View", 0x2000_0000),
+];
+
+/// istat's `Flags:` text as bits; panics on a name not in `ISTAT_FLAGS`, so that a new one is
+/// looked up rather than ignored.
+fn istat_flag_bits(text: &str) -> u32 {
+    text.split(", ")
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            ISTAT_FLAGS
+                .iter()
+                .find(|(name, _)| *name == n)
+                .unwrap_or_else(|| panic!("istat flag {n:?} is not in ISTAT_FLAGS"))
+                .1
+        })
+        .fold(0, |a, b| a | b)
+}
+
+/// The `$STANDARD_INFORMATION` file attributes (the CSV's `SiFlags`) and every `$FILE_NAME`'s
+/// (the JSON's `file_attributes`) against istat's `Flags:`, as far as istat prints bits.
+fn check_flags(fixture: &str, path: &Path) -> (usize, usize) {
+    let name_mask = ISTAT_FLAGS.iter().fold(0, |a, (_, b)| a | b);
+    let si_mask = name_mask & !0x3000_0000;
+    let s = scan(path);
+    let (mut records, mut names) = (0, 0);
+    for (what, i, e) in istat_and_ours(fixture, &s) {
+        if let (Some(theirs), Some(si)) = (&i.si_flags, &e.standard_information) {
+            assert_eq!(
+                si.file_attributes & si_mask,
+                istat_flag_bits(theirs),
+                "{what}: $STANDARD_INFORMATION flags {theirs:?}"
+            );
+            records += 1;
+        }
+        for (name, theirs) in i.names.iter().zip(&i.name_flags) {
+            let ours: Vec<u32> = e
+                .names
+                .iter()
+                .filter(|n| &n.name == name)
+                .map(|n| n.file_attributes & name_mask)
+                .collect();
+            assert!(
+                ours.contains(&istat_flag_bits(theirs)),
+                "{what}: $FILE_NAME {name:?} flags {theirs:?}, ours {ours:x?}"
+            );
+            names += 1;
+        }
+    }
+    (records, names)
+}
+
+#[test]
+fn file_attribute_flags_match_istat() {
+    on_every_volume(20, check_flags);
 }
 
 #[test]

@@ -225,6 +225,10 @@ pub struct IstatEntry {
     pub si_times: Option<[String; 4]>,
     /// Each `$FILE_NAME` section's times, same order as `names`.
     pub name_times: Vec<[String; 4]>,
+    /// The `$STANDARD_INFORMATION` section's `Flags:` (`Hidden, System, Archive`).
+    pub si_flags: Option<String>,
+    /// Each `$FILE_NAME` section's `Flags:`, same order as `names`.
+    pub name_flags: Vec<String>,
     /// The `Type: $X (type-id) ...` lines of the `Attributes:` list, as printed.
     pub attributes: Vec<String>,
     /// istat printed an error instead (e.g. a never-used record).
@@ -294,6 +298,12 @@ pub fn istat_entries(fixture: &str) -> BTreeMap<u64, IstatEntry> {
                     e.si_times = Some(four);
                 }
                 in_times = false;
+            }
+        } else if let Some(f) = line.strip_prefix("Flags:").filter(|_| in_times) {
+            if in_file_name {
+                e.name_flags.push(f.trim().to_string());
+            } else {
+                e.si_flags = Some(f.trim().to_string());
             }
         } else if in_file_name && line.starts_with("Name: ") {
             e.names.push(line["Name: ".len()..].to_string());
