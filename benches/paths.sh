@@ -13,8 +13,10 @@
 #
 # fls's deleted names (`*`) and its own $OrphanFiles (records not in use) are left out of that
 # comparison; a second one holds fls's deleted names (but for records taken again, `realloc`)
-# against `mft --deleted`'s deleted records, record number and path. mft_dump prints one row
-# per record, not per hard link, and is not compared.
+# against `mft --deleted`'s deleted records, record number and path; a third, every line of
+# fls's own body file (`fls -r -m /`) against our bodyfile's times, sizes and modes
+# (benches/body_vs_fls.py). mft_dump prints one row per record, not per hard link, and is not
+# compared.
 #
 #   benches/paths.sh bench-data/vol-100k.raw       (benches/run.sh builds the peers first)
 #
@@ -97,4 +99,12 @@ if ! cmp -s "$dir/deleted.ours" "$dir/deleted.fls"; then
     fail=1
     { echo "deleted records, ours (<) against fls (>):"; diff "$dir/deleted.ours" "$dir/deleted.fls" | head -10; } >&2
 fi
+
+# Times, sizes and modes: our bodyfile (with --deleted) against The Sleuth Kit's own.
+target/release/ntfs-inspect mft "$vol" --format bodyfile --deleted > "$dir/ours.body"
+fls -r -m / "$vol" > "$dir/fls.body"
+echo
+echo "| check | fls lines compared | equal | differ |"
+echo "|---|---|---|---|"
+benches/body_vs_fls.py "$dir/ours.body" "$dir/fls.body" || fail=1
 exit "$fail"
