@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -416,27 +418,11 @@ fn bodyfile_has_si_and_fn_lines_per_path_and_mactime_reads_it() {
 /// deleted ones (`*`), leaving out names whose record was taken again (`realloc`), the
 /// volume's own line (`V/V`), its `$OrphanFiles` (records it could not place) and streams.
 fn fls_entries(fls: &str, deleted: bool) -> BTreeSet<(u64, String)> {
-    let mut out = BTreeSet::new();
-    for l in fls.lines() {
-        let Some((left, path)) = l.split_once(":\t") else {
-            continue;
-        };
-        // "r/r 64-128-2", "-/r * 158-128-2": type, the deleted mark, record-type-id.
-        let words: Vec<&str> = left.split_whitespace().collect();
-        if words.contains(&"*") != deleted
-            || left.contains("realloc")
-            || left.starts_with("V/V")
-            || path.starts_with("$OrphanFiles")
-            || path.rsplit('/').next().unwrap_or(path).contains(':')
-        {
-            continue;
-        }
-        let inode = words.last().copied().unwrap_or("");
-        if let Ok(rec) = inode.split('-').next().unwrap_or("").parse::<u64>() {
-            out.insert((rec, format!("/{path}")));
-        }
-    }
-    out
+    fls.lines()
+        .filter_map(common::oracle::parse_fls_line)
+        .filter(|e| e.deleted == deleted && !e.realloc && !e.is_virtual() && e.stream.is_none())
+        .map(|e| (e.record, format!("/{}", e.path)))
+        .collect()
 }
 
 #[test]
