@@ -31,9 +31,12 @@ export WINEPREFIX=$PWD/bench-data/wine WINEDEBUG=-all LC_ALL=C
 dir=$(mktemp -d "${TMPDIR:-/dev/shm}/paths.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
-# Ours: path and record number of every bodyfile line that is not a $FILE_NAME line.
-target/release/ntfs-inspect mft "$vol" --format bodyfile |
-    awk -F'|' '$2 !~ / \(\$FILE_NAME\)$/ { split($3, r, "-"); print $2 "\t" r[1] }' > "$dir/ours.rec"
+# Our bodyfile, once, with the deleted records (whose lines end in " (deleted)"; the other
+# lines are the same without --deleted). Ours: path and record number of every line that is
+# not a $FILE_NAME line nor deleted.
+target/release/ntfs-inspect mft "$vol" --format bodyfile --deleted > "$dir/ours.body"
+awk -F'|' '$2 !~ / \(\$FILE_NAME\)$/ && $2 !~ / \(deleted\)$/ { split($3, r, "-"); print $2 "\t" r[1] }' \
+    "$dir/ours.body" > "$dir/ours.rec"
 cut -f1 "$dir/ours.rec" | sort > "$dir/ours"
 # The differences each tool may have, beside the root and our orphan paths.
 awk -F'\t' '$1 == "/" || $1 ~ /^\/\$OrphanFiles\// { print $1 }' "$dir/ours.rec" | sort > "$dir/allowed"
@@ -80,9 +83,9 @@ done
 
 # Deleted records: ours with --deleted (the record's own lines, marked " (deleted)") against
 # the deleted names fls lists (`*`) whose record was not taken again, as "record<TAB>path".
-target/release/ntfs-inspect mft "$vol" --format bodyfile --deleted |
-    awk -F'|' '$2 ~ / \(deleted\)$/ && $2 !~ / \(\$FILE_NAME\)/ {
-        sub(/ \(deleted\)$/, "", $2); split($3, r, "-"); print r[1] "\t" $2 }' | sort > "$dir/deleted.ours"
+awk -F'|' '$2 ~ / \(deleted\)$/ && $2 !~ / \(\$FILE_NAME\)/ {
+        sub(/ \(deleted\)$/, "", $2); split($3, r, "-"); print r[1] "\t" $2 }' "$dir/ours.body" |
+    sort > "$dir/deleted.ours"
 awk -F'\t' '$1 ~ / \* / && $1 !~ /realloc/ && $2 !~ /^\$OrphanFiles(\/|$)/ {
         n = split($1, w, " "); split(w[n], r, "-"); sub(/:$/, "", r[1]); print r[1] "\t/" $2 }' \
     "$dir/fls.raw" | grep -v -P ':[^/]*$' | sort > "$dir/deleted.fls" || true
@@ -101,7 +104,6 @@ if ! cmp -s "$dir/deleted.ours" "$dir/deleted.fls"; then
 fi
 
 # Times, sizes and modes: our bodyfile (with --deleted) against The Sleuth Kit's own.
-target/release/ntfs-inspect mft "$vol" --format bodyfile --deleted > "$dir/ours.body"
 fls -r -m / "$vol" > "$dir/fls.body"
 echo
 echo "| check | fls lines compared | equal | differ |"
