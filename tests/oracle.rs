@@ -373,6 +373,14 @@ fn check_bodyfile(fixture: &str, path: &Path) -> (usize, usize) {
     let ours = oracle::parse_body(&String::from_utf8(out).unwrap());
     let by_name: BTreeMap<&str, &oracle::BodyLine> =
         ours.iter().map(|l| (l.name.as_str(), l)).collect();
+    // Record -> (size, times) of each of its names' lines.
+    let mut name_lines: BTreeMap<u64, Vec<(u64, [i64; 4])>> = BTreeMap::new();
+    for l in ours.iter().filter(|l| l.is_file_name()) {
+        name_lines
+            .entry(l.record)
+            .or_default()
+            .push((l.size, l.times));
+    }
     let (mut records, mut names) = (0, 0);
     for t in oracle::fls_body(fixture) {
         if t.is_stream()
@@ -389,11 +397,7 @@ fn check_bodyfile(fixture: &str, path: &Path) -> (usize, usize) {
             .unwrap_or_else(|| panic!("{what}: fls has this line, our bodyfile does not"));
         assert_eq!(o.record, t.record, "{what}: record");
         if t.is_file_name() {
-            let mine: Vec<(u64, [i64; 4])> = ours
-                .iter()
-                .filter(|l| l.record == t.record && l.is_file_name())
-                .map(|l| (l.size, l.times))
-                .collect();
+            let mine = name_lines.get(&t.record).map_or(&[][..], Vec::as_slice);
             assert!(
                 mine.contains(&(t.size, times)),
                 "{what}: size {} and times {times:?} are none of the record's names' {mine:?}",
